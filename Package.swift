@@ -1,0 +1,77 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "Tributary",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tributary", targets: ["tributary"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(
+            name: "CLibXML2", path: "Sources/CLibXML2", pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]),
+        .target(name: "TributaryCore"),
+        .target(name: "XMLSupport", dependencies: ["CLibXML2", "TributaryCore"]),
+        .target(name: "FeedParse", dependencies: ["TributaryCore", "XMLSupport"]),
+        .target(
+            name: "FeedFetch",
+            dependencies: ["CCurl", "TributaryCore", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "ArticleStore",
+            dependencies: ["TributaryCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "FeedGen", dependencies: ["TributaryCore", "XMLSupport"]),
+        .target(name: "TributaryConfig", dependencies: ["TributaryCore", "Yams"]),
+        .target(
+            name: "Aggregator",
+            dependencies: [
+                "TributaryCore", "TributaryConfig", "FeedFetch", "FeedParse", "ArticleStore", "FeedGen",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
+            name: "TributaryServer",
+            dependencies: [
+                "Aggregator", "TributaryConfig", "TributaryCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "tributary",
+            dependencies: [
+                "Aggregator", "TributaryServer", "TributaryConfig", "FeedParse", "FeedFetch", "ArticleStore",
+                "TributaryCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(
+            name: "tributary-bench",
+            dependencies: ["FeedParse", "XMLSupport", "TributaryCore"],
+            path: "Benchmarks/tributary-bench"),
+        .target(
+            name: "TributaryTestSupport",
+            dependencies: ["TributaryCore", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TributaryTestSupport"),
+        .testTarget(
+            name: "TributaryTests",
+            dependencies: [
+                "TributaryTestSupport", "TributaryCore", "XMLSupport", "FeedParse", "FeedFetch", "ArticleStore",
+                "FeedGen", "TributaryConfig", "Aggregator", "TributaryServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/TributaryTests"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,168 @@
+import Foundation
+import GRDB
+import TributaryCore
+
+/// Everything one successful fetch of a source brings to the store.
+public struct SourceRefresh: Sendable {
+    /// The source's configured URL.
+    public var url: String
+    /// Feed title and site link.
+    public var title: String?
+    /// Feed site link.
+    public var siteLink: String?
+    /// Items in document order.
+    public var items: [ParsedItem]
+    /// New validators.
+    public var etag: String?
+    /// New Last-Modified.
+    public var lastModified: String?
+    /// HTTP status (200, or 200 for files).
+    public var httpStatus: Int
+    /// URL after a permanent redirect, to record.
+    public var redirectedURL: String?
+    /// When to fetch next.
+    public var nextFetch: Date?
+
+    /// Creates a refresh.
+    public init(
+        url: String, title: String?, siteLink: String?, items: [ParsedItem], etag: String?, lastModified: String?,
+        httpStatus: Int = 200, redirectedURL: String? = nil, nextFetch: Date?
+    ) {
+        self.url = url
+        self.title = title
+        self.siteLink = siteLink
+        self.items = items
+        self.etag = etag
+        self.lastModified = lastModified
+        self.httpStatus = httpStatus
+        self.redirectedURL = redirectedURL
+        self.nextFetch = nextFetch
+    }
+}
+
+extension ArticleStore {
+    /// Stores a source's items in one transaction, deduplicating by (1) source + guid, (2) canonical URL
+    /// across sources, (3) content fingerprint within the window; updates the source's state.
+    ///
+    /// - Returns: what was inserted, updated and merged.
+    public func ingest(_ refresh: SourceRefresh, now: Date) throws(StoreError) -> IngestResult {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return try write { db in
+            var index = try loadedIndex(db)
+            var result = IngestResult()
+            try db.execute(sql: "INSERT OR IGNORE INTO sources (url) VALUES (?)", arguments: [refresh.url])
+            let sourceID = try Int64.fetchOne(db, sql: "SELECT id FROM sources WHERE url = ?", arguments: [refresh.url])!
+            let nowSeconds = now.timeIntervalSince1970
+            for item in refresh.items {
+                let keys = DedupKeys(sourceID: sourceID, item: item)
+                if let existing = index.bySourceGUID[keys.sourceGUID] {
+                    if try updateIfChanged(db, articleID: existing, item: item, encoder: encoder) { result.updated += 1 }
+                    continue
+                }
+                if let url = keys.canonicalURL, let existing = index.byCanonicalURL[url] {
+                    try attach(db, sourceID: sourceID, guid: item.id, to: existing, rule: "url")
+                    index.bySourceGUID[keys.sourceGUID] = existing
+                    result.duplicates["url", default: 0] += 1
+                    continue
+                }
+                let sortDate = Self.sortDate(for: item, now: now, warnings: &result.warnings, source: refresh.url)
+                if let fingerprint = keys.fingerprint, let match = index.byFingerprint[fingerprint],
+                    abs(match.sortDate - sortDate) <= contentWindow
+                {
+                    try attach(db, sourceID: sourceID, guid: item.id, to: match.article, rule: "content")
+                    index.bySourceGUID[keys.sourceGUID] = match.article
+                    result.duplicates["content", default: 0] += 1
+                    continue
+                }
+                let articleID = try insert(
+                    db, sourceID: sourceID, sourceURL: refresh.url, item: item, keys: keys, sortDate: sortDate,
+                    now: nowSeconds, encoder: encoder)
+                index.bySourceGUID[keys.sourceGUID] = articleID
+                if let url = keys.canonicalURL { index.byCanonicalURL[url] = articleID }
+                if let fingerprint = keys.fingerprint { index.byFingerprint[fingerprint] = (articleID, sortDate) }
+                result.inserted += 1
+            }
+            try db.execute(
+                sql: """
+                    UPDATE sources SET title = ?, site_link = ?, etag = ?, last_modified = ?, status = 'ok',
+                        http_status = ?, last_success = ?, last_attempt = ?, last_error = NULL, failures = 0,
+                        next_fetch = ?, redirected_url = COALESCE(?, redirected_url)
+                    WHERE id = ?
+                    """,
+                arguments: [refresh.title, refresh.siteLink, refresh.etag, refresh.lastModified, refresh.httpStatus,
+                    nowSeconds, nowSeconds, refresh.nextFetch?.timeIntervalSince1970, refresh.redirectedURL, sourceID])
+            for (rule, count) in result.duplicates {
+                try db.execute(
+                    sql: "INSERT INTO dedup_counts (rule, count) VALUES (?, ?) ON CONFLICT(rule) DO UPDATE SET count = count + excluded.count",
+                    arguments: [rule, count])
+            }
+            // Only a committed transaction changes the in-memory index.
+            self.index = index
+            return result
+        }
+    }
+
+    /// Published time, else updated, else first seen; a date more than an hour ahead is replaced by now.
+    static func sortDate(for item: ParsedItem, now: Date, warnings: inout [String], source: String) -> Double {
+        guard let date = item.published ?? item.updated else { return now.timeIntervalSince1970 }
+        if date.timeIntervalSince(now) > 3600 {
+            warnings.append("\(source): item \"\(item.title ?? item.id)\" is dated \(FeedDate.rfc3339(date)), in the future; using the time it was first seen")
+            return now.timeIntervalSince1970
+        }
+        return date.timeIntervalSince1970
+    }
+
+    private func attach(_ db: Database, sourceID: Int64, guid: String, to articleID: Int64, rule: String) throws {
+        try db.execute(
+            sql: "INSERT OR IGNORE INTO article_keys (source_id, guid, article_id) VALUES (?, ?, ?)",
+            arguments: [sourceID, guid, articleID])
+        try db.execute(sql: "UPDATE articles SET dedup_rule = ? WHERE id = ?", arguments: [rule, articleID])
+    }
+
+    private func insert(
+        _ db: Database, sourceID: Int64, sourceURL: String, item: ParsedItem, keys: DedupKeys, sortDate: Double,
+        now: Double, encoder: JSONEncoder
+    ) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO articles (output_id, source_id, title, link, summary, content, published, updated,
+                    first_seen, sort_date, authors, categories, enclosures, image, canonical_url, fingerprint)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                DedupKeys.outputID(sourceURL: sourceURL, itemID: item.id), sourceID, item.title,
+                item.originalLink ?? item.link, item.summary, item.content, item.published?.timeIntervalSince1970,
+                item.updated?.timeIntervalSince1970, now, sortDate, Self.json(item.authors, encoder),
+                Self.json(item.categories, encoder), Self.json(item.enclosures, encoder), item.image,
+                keys.canonicalURL, keys.fingerprint,
+            ])
+        let articleID = db.lastInsertedRowID
+        try db.execute(
+            sql: "INSERT INTO article_keys (source_id, guid, article_id) VALUES (?, ?, ?)",
+            arguments: [sourceID, item.id, articleID])
+        return articleID
+    }
+
+    /// Rule 1: same source and guid. Updates title, content and times in place when they changed;
+    /// the output id and first-seen time stay.
+    private func updateIfChanged(_ db: Database, articleID: Int64, item: ParsedItem, encoder: JSONEncoder) throws -> Bool {
+        guard let row = try Row.fetchOne(db, sql: "SELECT title, summary, content, updated FROM articles WHERE id = ?", arguments: [articleID])
+        else { return false }
+        let updated = item.updated?.timeIntervalSince1970
+        let unchanged = (row["title"] as String?) == item.title && (row["summary"] as String?) == item.summary
+            && (row["content"] as String?) == item.content && (row["updated"] as Double?) == updated
+        if unchanged { return false }
+        try db.execute(
+            sql: "UPDATE articles SET title = ?, summary = ?, content = ?, updated = ?, categories = ?, enclosures = ?, dedup_rule = 'id' WHERE id = ?",
+            arguments: [item.title, item.summary, item.content, updated, Self.json(item.categories, encoder),
+                Self.json(item.enclosures, encoder), articleID])
+        try db.execute(
+            sql: "INSERT INTO dedup_counts (rule, count) VALUES ('id', 1) ON CONFLICT(rule) DO UPDATE SET count = count + 1")
+        return true
+    }
+
+    static func json<T: Encodable>(_ value: T, _ encoder: JSONEncoder) -> String {
+        (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    }
+}

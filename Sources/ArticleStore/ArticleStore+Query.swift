@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import TributaryCore
+
+/// Counts for `tributary stats`.
+public struct StoreStats: Sendable, Equatable {
+    /// Sources known to the store.
+    public var sourcesTotal = 0
+    /// Sources whose last fetch succeeded.
+    public var sourcesOK = 0
+    /// Sources whose last fetch failed.
+    public var sourcesFailing = 0
+    /// Sources marked gone (410).
+    public var sourcesGone = 0
+    /// Articles stored.
+    public var articlesStored = 0
+    /// Articles published (not held back).
+    public var articlesPublished = 0
+    /// Articles held back by the flood guard.
+    public var articlesHeld = 0
+    /// Items merged into existing articles, by rule.
+    public var duplicates: [String: Int] = [:]
+    /// Size of the database files on disk.
+    public var storeBytes = 0
+}
+
+extension ArticleStore {
+    /// The newest published articles carried by any of these sources, newest first (ties by row id).
+    public func articles(fromSources sourceIDs: [Int64], limit: Int) throws(StoreError) -> [StoredArticle] {
+        guard !sourceIDs.isEmpty, limit > 0 else { return [] }
+        let decoder = JSONDecoder()
+        return try read { db in
+            let placeholders = Array(repeating: "?", count: sourceIDs.count).joined(separator: ",")
+            var arguments = StatementArguments(sourceIDs)
+            arguments += [limit]
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.* FROM articles a
+                    WHERE a.held = 0 AND a.id IN (SELECT article_id FROM article_keys WHERE source_id IN (\(placeholders)))
+                    ORDER BY a.sort_date DESC, a.id DESC LIMIT ?
+                    """,
+                arguments: arguments)
+            let refs = try Self.sourceRefs(db)
+            var attribution: [Int64: [Int64]] = [:]
+            if !rows.isEmpty {
+                let ids = rows.map { $0["id"] as Int64 }
+                let list = Array(repeating: "?", count: ids.count).joined(separator: ",")
+                for row in try Row.fetchAll(
+                    db, sql: "SELECT article_id, source_id FROM article_keys WHERE article_id IN (\(list)) ORDER BY source_id",
+                    arguments: StatementArguments(ids))
+                {
+                    let sourceID: Int64 = row["source_id"]
+                    let articleID: Int64 = row["article_id"]
+                    if attribution[articleID]?.contains(sourceID) != true { attribution[articleID, default: []].append(sourceID) }
+                }
+            }
+            return rows.map { row in
+                let primaryID: Int64 = row["source_id"]
+                let articleID: Int64 = row["id"]
+                let primary = refs[primaryID] ?? SourceRef(rowID: primaryID, url: "", title: nil, siteLink: nil)
+                let others = (attribution[articleID] ?? []).filter { $0 != primaryID }.compactMap { refs[$0] }
+                return StoredArticle(
+                    rowID: articleID, outputID: row["output_id"], title: row["title"], link: row["link"],
+                    summary: row["summary"], content: row["content"], published: Self.date(row["published"]),
+                    updated: Self.date(row["updated"]), firstSeen: Date(timeIntervalSince1970: row["first_seen"]),
+                    sortDate: Date(timeIntervalSince1970: row["sort_date"]),
+                    authors: Self.decode([Person].self, row["authors"], decoder) ?? [],
+                    categories: Self.decode([String].self, row["categories"], decoder) ?? [],
+                    enclosures: Self.decode([Enclosure].self, row["enclosures"], decoder) ?? [], image: row["image"],
+                    primarySource: primary, sources: [primary] + others, dedupRule: row["dedup_rule"])
+            }
+        }
+    }
+
+    /// Every source, by row id.
+    static func sourceRefs(_ db: Database) throws -> [Int64: SourceRef] {
+        var refs: [Int64: SourceRef] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, url, title, site_link FROM sources") {
+            let ref = SourceRef(rowID: row["id"], url: row["url"], title: row["title"], siteLink: row["site_link"])
+            refs[ref.rowID] = ref
+        }
+        return refs
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ text: String?, _ decoder: JSONDecoder) -> T? {
+        guard let text else { return nil }
+        return try? decoder.decode(type, from: Data(text.utf8))
+    }
+
+    /// Counts for `tributary stats`.
+    public func stats() throws(StoreError) -> StoreStats {
+        var stats = try read { db in
+            var stats = StoreStats()
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM sources GROUP BY status") {
+                let count: Int = row["n"]
+                stats.sourcesTotal += count
+                switch row["status"] as String {
+                case "ok": stats.sourcesOK += count
+                case "failed": stats.sourcesFailing += count
+                case "gone": stats.sourcesGone += count
+                default: break
+                }
+            }
+            stats.articlesStored = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM articles") ?? 0
+            stats.articlesHeld = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM articles WHERE held = 1") ?? 0
+            stats.articlesPublished = stats.articlesStored - stats.articlesHeld
+            for row in try Row.fetchAll(db, sql: "SELECT rule, count FROM dedup_counts") {
+                stats.duplicates[row["rule"]] = row["count"]
+            }
+            return stats
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let size = (try? FileManager.default.attributesOfItem(atPath: path + suffix)[.size] as? Int) ?? nil
+            stats.storeBytes += size ?? 0
+        }
+        return stats
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+import TributaryCore
+
+extension ArticleStore {
+    /// State of every known source, by URL.
+    public func sourceStates() throws(StoreError) -> [String: SourceState] {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.*, (SELECT COUNT(*) FROM article_keys k WHERE k.source_id = s.id) AS article_count
+                    FROM sources s
+                    """)
+            var states: [String: SourceState] = [:]
+            for row in rows {
+                let state = SourceState(
+                    rowID: row["id"], url: row["url"], title: row["title"], siteLink: row["site_link"],
+                    etag: row["etag"], lastModified: row["last_modified"], status: row["status"],
+                    httpStatus: row["http_status"], lastSuccess: Self.date(row["last_success"]),
+                    lastAttempt: Self.date(row["last_attempt"]), lastError: row["last_error"],
+                    consecutiveFailures: row["failures"], nextFetch: Self.date(row["next_fetch"]),
+                    redirectedURL: row["redirected_url"], articleCount: row["article_count"])
+                states[state.url] = state
+            }
+            return states
+        }
+    }
+
+    /// Row ids for these source URLs, creating rows for new ones.
+    public func ensureSources(_ urls: [String]) throws(StoreError) -> [String: Int64] {
+        try write { db in
+            for url in urls {
+                try db.execute(sql: "INSERT OR IGNORE INTO sources (url) VALUES (?)", arguments: [url])
+            }
+            var ids: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, url FROM sources") {
+                ids[row["url"]] = row["id"]
+            }
+            return ids
+        }
+    }
+
+    /// Records a fetch that failed or returned no feed: status, error, failure count and next attempt.
+    public func recordFailure(
+        url: String, message: String, httpStatus: Int?, isGone: Bool, nextFetch: Date?, now: Date
+    ) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE sources SET status = ?, last_error = ?, http_status = ?, failures = failures + 1,
+                        next_fetch = ?, last_attempt = ? WHERE url = ?
+                    """,
+                arguments: [isGone ? "gone" : "failed", message, httpStatus, nextFetch?.timeIntervalSince1970,
+                    now.timeIntervalSince1970, url])
+        }
+    }
+
+    /// Records a 304: nothing parsed, nothing rewritten; only the schedule moves.
+    public func recordNotModified(url: String, nextFetch: Date?, now: Date) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE sources SET status = 'ok', last_error = NULL, http_status = 304, failures = 0,
+                        next_fetch = ?, last_attempt = ?, last_success = ? WHERE url = ?
+                    """,
+                arguments: [nextFetch?.timeIntervalSince1970, now.timeIntervalSince1970, now.timeIntervalSince1970, url])
+        }
+    }
+
+    /// Clears gone and backoff state so the source is fetched on the next run.
+    public func resetSource(url: String) throws(StoreError) -> Bool {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE sources SET status = 'new', failures = 0, next_fetch = NULL, last_error = NULL, etag = NULL, last_modified = NULL WHERE url = ?",
+                arguments: [url])
+            return db.changesCount > 0
+        }
+    }
+
+    static func date(_ value: Double?) -> Date? {
+        value.map { Date(timeIntervalSince1970: $0) }
+    }
+
+    /// Runs a read, mapping SQLite errors to `StoreError`.
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    /// Runs a write transaction, mapping SQLite errors to `StoreError`; nothing is committed on error.
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try queue.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+    }
+}

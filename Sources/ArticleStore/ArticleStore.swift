@@ -1,0 +1,152 @@
+import Foundation
+import GRDB
+import TributaryCore
+
+/// The article store: SQLite (WAL) through GRDB, with the dedup keys held in memory.
+///
+/// Durability: `journal_mode=WAL` with `synchronous=NORMAL`. A killed process (SIGKILL, OOM, cron
+/// timeout) never corrupts the database and never loses a committed refresh; a power failure may
+/// lose the last few refreshes, which the next fetch simply repeats. FULL would add an fsync per
+/// refresh for no benefit a feed cache needs.
+///
+/// Every source refresh is one transaction: a feed's items land all or nothing, together with
+/// the source's new validators and schedule.
+public actor ArticleStore {
+    /// The schema version this build writes.
+    public static let schemaVersion = 1
+
+    /// Path of the database file.
+    public nonisolated let path: String
+    let queue: DatabaseQueue
+    var index: DedupIndex?
+    /// Dedup window for the content fingerprint rule.
+    let contentWindow: TimeInterval
+
+    /// Opens (creating if needed) the store at `path`, migrating an older schema.
+    ///
+    /// - Parameters:
+    ///   - verifiesIntegrity: run `PRAGMA quick_check` and refuse a damaged file.
+    ///   - contentWindow: how far apart in time two items may be and still match by content.
+    /// - Throws: `StoreError` naming the file and the fix (corrupt, read-only, newer schema, busy).
+    public init(path: String, verifiesIntegrity: Bool = true, contentWindow: TimeInterval = 72 * 3600) throws(StoreError) {
+        self.path = path
+        self.contentWindow = contentWindow
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        if FileManager.default.fileExists(atPath: path), !FileManager.default.isWritableFile(atPath: path) {
+            throw StoreError(.readOnly, path: path, "the database file is not writable; fix its permissions (chmod u+w) or run as its owner")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            try Self.migrate(queue, path: path, verifiesIntegrity: verifiesIntegrity)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
+    /// Maps a GRDB/SQLite error to a `StoreError` with an actionable message.
+    static func storeError(_ error: any Error, path: String) -> StoreError {
+        guard let databaseError = error as? DatabaseError else {
+            return StoreError(.sqlite, path: path, "\(error)")
+        }
+        switch databaseError.resultCode {
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB:
+            return StoreError(.corrupt, path: path, "the database is corrupt (\(databaseError.message ?? "")); move it aside and run `tributary fetch --all` to rebuild it, or restore a backup")
+        case .SQLITE_FULL:
+            return StoreError(.full, path: path, "the disk is full; the last refresh was rolled back; free space and run again")
+        case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
+            return StoreError(.readOnly, path: path, "cannot write the database (\(databaseError.message ?? "")); check permissions of the file and its directory")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return StoreError(.busy, path: path, "the database stayed locked by another process; try again later")
+        default:
+            return StoreError(.sqlite, path: path, "SQLite error: \(databaseError.message ?? "\(databaseError)")")
+        }
+    }
+
+    private static func migrate(_ queue: DatabaseQueue, path: String, verifiesIntegrity: Bool) throws {
+        try queue.writeWithoutTransaction { db in
+            let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+            if version > schemaVersion {
+                throw StoreError(.newerSchema, path: path, "the database has schema version \(version), newer than this Tributary understands (\(schemaVersion)); upgrade Tributary or use another store")
+            }
+            if verifiesIntegrity, version > 0 {
+                let result = try String.fetchAll(db, sql: "PRAGMA quick_check")
+                if result != ["ok"] {
+                    throw StoreError(.corrupt, path: path, "the database is corrupt (\(result.prefix(3).joined(separator: "; "))); move it aside and run `tributary fetch --all` to rebuild it, or restore a backup")
+                }
+            }
+            for (index, migration) in migrations.enumerated() where index + 1 > version {
+                try db.inTransaction {
+                    try db.execute(sql: migration)
+                    try db.execute(sql: "PRAGMA user_version = \(index + 1)")
+                    return .commit
+                }
+            }
+        }
+    }
+
+    /// Migrations in order; migration N brings the schema from version N-1 to N.
+    static let migrations = [
+        """
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,
+            title TEXT, site_link TEXT, etag TEXT, last_modified TEXT,
+            status TEXT NOT NULL DEFAULT 'new', http_status INTEGER,
+            last_success REAL, last_attempt REAL, last_error TEXT,
+            failures INTEGER NOT NULL DEFAULT 0, next_fetch REAL, redirected_url TEXT
+        );
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            output_id TEXT NOT NULL UNIQUE,
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            title TEXT, link TEXT, summary TEXT, content TEXT,
+            published REAL, updated REAL, first_seen REAL NOT NULL, sort_date REAL NOT NULL,
+            authors TEXT NOT NULL DEFAULT '[]', categories TEXT NOT NULL DEFAULT '[]',
+            enclosures TEXT NOT NULL DEFAULT '[]', image TEXT,
+            canonical_url TEXT, fingerprint TEXT,
+            dedup_rule TEXT NOT NULL DEFAULT 'new', held INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX articles_sort ON articles(sort_date DESC, id DESC);
+        CREATE TABLE article_keys (
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            guid TEXT NOT NULL,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            PRIMARY KEY (source_id, guid)
+        ) WITHOUT ROWID;
+        CREATE INDEX article_keys_article ON article_keys(article_id);
+        CREATE TABLE dedup_counts (rule TEXT PRIMARY KEY, count INTEGER NOT NULL);
+        """
+    ]
+
+    /// Loads the dedup index on first use (a no-op fetch never pays for it).
+    func loadedIndex(_ db: Database) throws -> DedupIndex {
+        if let index { return index }
+        var fresh = DedupIndex()
+        let keys = try Row.fetchCursor(db, sql: "SELECT source_id, guid, article_id FROM article_keys")
+        while let row = try keys.next() {
+            let sourceID: Int64 = row[0]
+            let guid: String = row[1]
+            fresh.bySourceGUID["\(sourceID)\u{1F}\(guid)"] = row[2]
+        }
+        let articles = try Row.fetchCursor(db, sql: "SELECT id, canonical_url, fingerprint, sort_date FROM articles")
+        while let row = try articles.next() {
+            let id: Int64 = row[0]
+            if let url: String = row[1] { fresh.byCanonicalURL[url] = id }
+            if let fingerprint: String = row[2] { fresh.byFingerprint[fingerprint] = (id, row[3]) }
+        }
+        index = fresh
+        return fresh
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import TributaryCore
+
+/// The keys an incoming item is matched by, in rule order.
+struct DedupKeys {
+    /// "<source row id>\u{1F}<guid>".
+    var sourceGUID: String
+    /// Scheme-less canonical URL (feedburner:origLink preferred), if the item has a usable link.
+    var canonicalURL: String?
+    /// Hash of the normalized title and opening words of the summary, if the item has a title.
+    var fingerprint: String?
+
+    init(sourceID: Int64, item: ParsedItem) {
+        sourceGUID = "\(sourceID)\u{1F}\(item.id)"
+        canonicalURL = (item.originalLink ?? item.link).flatMap(CanonicalURL.key(for:))
+        fingerprint = Self.fingerprint(title: item.title, summary: item.summary ?? item.content)
+    }
+
+    /// Normalized title plus the first 30 words of the summary's text, hashed; nil without a title.
+    static func fingerprint(title: String?, summary: String?) -> String? {
+        guard let title, let normalizedTitle = normalizedWords(title, limit: 40), normalizedTitle.count >= 12 else {
+            return nil
+        }
+        let opening = summary.map { normalizedWords(HTMLSanitizer.plainText($0), limit: 30) ?? "" } ?? ""
+        return stableHash(normalizedTitle + "\u{1F}" + opening)
+    }
+
+    /// Lower-cased alphanumeric words joined by single spaces, at most `limit` of them.
+    static func normalizedWords(_ text: String, limit: Int) -> String? {
+        var words: [String] = []
+        var current = ""
+        for character in text.lowercased() {
+            if character.isLetter || character.isNumber {
+                current.append(character)
+            } else if !current.isEmpty {
+                words.append(current)
+                current = ""
+                if words.count == limit { break }
+            }
+        }
+        if !current.isEmpty, words.count < limit { words.append(current) }
+        return words.isEmpty ? nil : words.joined(separator: " ")
+    }
+
+    /// 64-bit FNV-1a as 16 hex digits: stable across runs and platforms.
+    static func stableHash(_ text: String, seed: UInt64 = 0xcbf2_9ce4_8422_2325) -> String {
+        var hash = seed
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// A `urn:uuid:` id derived from the source URL and item id, stable forever.
+    static func outputID(sourceURL: String, itemID: String) -> String {
+        let text = sourceURL + "\u{1F}" + itemID
+        let a = stableHash(text), b = stableHash(text, seed: 0x8422_2325_cbf2_9ce4)
+        let hex = Array(a + b)
+        func part(_ range: Range<Int>) -> String { String(hex[range]) }
+        // Version 8 (custom) UUID layout: xxxxxxxx-xxxx-8xxx-yxxx-xxxxxxxxxxxx.
+        return "urn:uuid:\(part(0..<8))-\(part(8..<12))-8\(part(13..<16))-a\(part(17..<20))-\(part(20..<32))"
+    }
+}
+
+/// Dedup keys of every stored article, held in memory so that checking an item costs no SQL.
+struct DedupIndex {
+    var bySourceGUID: [String: Int64] = [:]
+    var byCanonicalURL: [String: Int64] = [:]
+    var byFingerprint: [String: (article: Int64, sortDate: Double)] = [:]
+}

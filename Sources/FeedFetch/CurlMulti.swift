@@ -1,0 +1,125 @@
+import CCurl
+import Foundation
+import Synchronization
+
+/// Drives libcurl's multi interface on one dedicated thread and bridges completions to async callers.
+///
+/// Submitted transfers wait in a queue until a slot is free under the global and per-host limits
+/// (queueing inside libcurl would start their timeouts early). The thread sleeps in
+/// `curl_multi_poll` and is woken with `curl_multi_wakeup` when work arrives.
+///
+/// `@unchecked Sendable`: the multi handle and every easy handle are used only on the driver
+/// thread; the shared queue is behind a `Mutex`.
+final class CurlMulti: @unchecked Sendable {
+    private struct Shared {
+        var pending: [CurlTransfer] = []
+        var isClosed = false
+    }
+
+    private let multi: UnsafeMutableRawPointer
+    private let shared = Mutex(Shared())
+    private let concurrency: Int
+    private let perHostConcurrency: Int
+    private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]  // Driver thread only.
+    private var activePerHost: [String: Int] = [:]  // Driver thread only.
+    private var thread: Thread?
+
+    init(concurrency: Int, perHostConcurrency: Int) {
+        multi = curl_multi_init()
+        self.concurrency = max(1, concurrency)
+        self.perHostConcurrency = max(1, perHostConcurrency)
+        _ = tributary_multi_setopt_long(multi, CURLMOPT_PIPELINING, 2)  // CURLPIPE_MULTIPLEX
+        _ = tributary_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, self.perHostConcurrency)
+        _ = tributary_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, self.concurrency * 2)
+        let thread = Thread { [self] in run() }
+        thread.name = "tributary-curl"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Runs one transfer to completion.
+    func perform(_ transfer: CurlTransfer) async -> CurlTransfer.Outcome {
+        await withCheckedContinuation { continuation in
+            transfer.continuation = continuation
+            let accepted = shared.withLock { state -> Bool in
+                guard !state.isClosed else { return false }
+                state.pending.append(transfer)
+                return true
+            }
+            if accepted {
+                curl_multi_wakeup(multi)
+            } else {
+                continuation.resume(returning: transfer.finish(code: CURLE_ABORTED_BY_CALLBACK))
+            }
+        }
+    }
+
+    /// Stops the driver thread; transfers still queued or running complete as aborted.
+    func close() {
+        shared.withLock { $0.isClosed = true }
+        curl_multi_wakeup(multi)
+    }
+
+    private func run() {
+        var running: Int32 = 0
+        while true {
+            let (newTransfers, isClosed) = shared.withLock { state -> ([CurlTransfer], Bool) in
+                var taken: [CurlTransfer] = []
+                var remaining: [CurlTransfer] = []
+                var slots = concurrency - active.count
+                var perHost = activePerHost
+                for transfer in state.pending {
+                    if slots > 0, perHost[transfer.host, default: 0] < perHostConcurrency {
+                        taken.append(transfer)
+                        perHost[transfer.host, default: 0] += 1
+                        slots -= 1
+                    } else {
+                        remaining.append(transfer)
+                    }
+                }
+                state.pending = remaining
+                return (taken, state.isClosed)
+            }
+            if isClosed {
+                abortAll()
+                break
+            }
+            for transfer in newTransfers {
+                active[transfer.handle] = transfer
+                activePerHost[transfer.host, default: 0] += 1
+                curl_multi_add_handle(multi, transfer.handle)
+            }
+            curl_multi_perform(multi, &running)
+            var remainingMessages: Int32 = 0
+            while let message = curl_multi_info_read(multi, &remainingMessages) {
+                guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle else { continue }
+                complete(handle: handle, code: message.pointee.data.result)
+            }
+            curl_multi_poll(multi, nil, 0, 1000, nil)
+        }
+        curl_multi_cleanup(multi)
+    }
+
+    private func complete(handle: UnsafeMutableRawPointer, code: CURLcode) {
+        curl_multi_remove_handle(multi, handle)
+        guard let transfer = active.removeValue(forKey: handle) else { return }
+        activePerHost[transfer.host, default: 1] -= 1
+        let outcome = transfer.finish(code: code)
+        let continuation = transfer.continuation
+        transfer.continuation = nil
+        continuation?.resume(returning: outcome)
+    }
+
+    private func abortAll() {
+        for handle in Array(active.keys) { complete(handle: handle, code: CURLE_ABORTED_BY_CALLBACK) }
+        let pending = shared.withLock { state -> [CurlTransfer] in
+            defer { state.pending.removeAll() }
+            return state.pending
+        }
+        for transfer in pending {
+            let continuation = transfer.continuation
+            transfer.continuation = nil
+            continuation?.resume(returning: transfer.finish(code: CURLE_ABORTED_BY_CALLBACK))
+        }
+    }
+}

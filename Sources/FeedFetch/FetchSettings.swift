@@ -1,0 +1,56 @@
+/// Limits and identity shared by every fetch of a run.
+public struct FetchSettings: Sendable {
+    /// Transfers in flight at once.
+    public var concurrency: Int
+    /// Transfers in flight at once to one host.
+    public var perHostConcurrency: Int
+    /// Time allowed to establish a connection.
+    public var connectTimeout: Duration
+    /// Time allowed for the whole transfer, redirects included.
+    public var totalTimeout: Duration
+    /// A transfer slower than `lowSpeedBytesPerSecond` for `lowSpeedTime` is aborted.
+    public var lowSpeedBytesPerSecond: Int
+    /// See `lowSpeedBytesPerSecond`.
+    public var lowSpeedTime: Duration
+    /// Largest body accepted, counted after decompression.
+    public var maxBodyBytes: Int
+    /// Redirects followed at most.
+    public var maxRedirects: Int
+    /// User-Agent header.
+    public var userAgent: String
+    /// Refuse loopback and private (RFC 1918, ULA) addresses, checked at connect time on every hop.
+    public var blocksPrivateAddresses: Bool
+
+    /// Creates settings; the defaults are those documented in feeds.yaml.
+    public init(
+        concurrency: Int = 32, perHostConcurrency: Int = 4, connectTimeout: Duration = .seconds(10),
+        totalTimeout: Duration = .seconds(30), lowSpeedBytesPerSecond: Int = 64, lowSpeedTime: Duration = .seconds(15),
+        maxBodyBytes: Int = 20 * 1024 * 1024, maxRedirects: Int = 5,
+        userAgent: String = "Tributary/\(TributaryVersion.string)", blocksPrivateAddresses: Bool = false
+    ) {
+        self.concurrency = concurrency
+        self.perHostConcurrency = perHostConcurrency
+        self.connectTimeout = connectTimeout
+        self.totalTimeout = totalTimeout
+        self.lowSpeedBytesPerSecond = lowSpeedBytesPerSecond
+        self.lowSpeedTime = lowSpeedTime
+        self.maxBodyBytes = maxBodyBytes
+        self.maxRedirects = maxRedirects
+        self.userAgent = userAgent
+        self.blocksPrivateAddresses = blocksPrivateAddresses
+    }
+}
+
+/// Tributary's version, used in the User-Agent and `--version`.
+public enum TributaryVersion {
+    /// Semantic version.
+    public static let string = "0.1.0"
+}
+
+extension Duration {
+    /// Whole milliseconds, for libcurl's *_MS options.
+    var milliseconds: Int {
+        let (seconds, attoseconds) = components
+        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+    }
+}

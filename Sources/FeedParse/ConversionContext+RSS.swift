@@ -1,0 +1,312 @@
+import Foundation
+import TributaryCore
+import XMLSupport
+
+extension ConversionContext {
+    /// Converts an item or entry element.
+    mutating func item(from node: XMLNode, dialect: Dialect) -> ParsedItem {
+        switch dialect {
+        case .rss: return rssItem(from: node)
+        case .atom: return atomEntry(from: node)
+        }
+    }
+
+    /// Fills feed-level metadata from the root (channel fields for RSS, feed fields for Atom).
+    mutating func fillMetadata(of feed: inout ParsedFeed, root: XMLNode, dialect: Dialect) {
+        switch dialect {
+        case .rss: rssMetadata(of: &feed, root: root)
+        case .atom: atomMetadata(of: &feed, root: root)
+        }
+    }
+
+    /// Applies an extension element (dc:, content:, media:, itunes:, feedburner:, atom: inside RSS) to an item.
+    mutating func rssExtension(_ child: XMLNode, into item: inout ParsedItem) {
+        _ = applyCommonExtension(child, to: &item)
+    }
+
+    /// Fields shared by RSS items and channels, and Atom elements found inside RSS.
+    private mutating func applyCommonExtension(_ child: XMLNode, to item: inout ParsedItem) -> Bool {
+        let namespace = child.namespace
+        if NS.dcAny.contains(namespace) {
+            switch child.name {
+            case "creator", "author", "contributor":
+                if let person = Self.person(fromText: child.innerText) { appendUnique(person, to: &item.authors) }
+            case "date", "modified":
+                if item.updated == nil { item.updated = date(child) }
+            case "issued", "created":
+                if item.published == nil { item.published = date(child) }
+            case "subject":
+                if let term = Self.collapsed(child.innerText) { item.categories.append(term) }
+            case "description", "abstract":
+                if item.summary == nil { item.summary = html(child) }
+            case "title":
+                if item.title == nil { item.title = plainTitle(child) }
+            case "identifier":
+                break
+            default: return false
+            }
+            return true
+        }
+        if namespace == NS.content, child.name == "encoded" {
+            if item.content == nil { item.content = html(child) }
+            return true
+        }
+        if NS.mediaAny.contains(namespace) {
+            applyMedia(child, to: &item)
+            return true
+        }
+        if NS.itunesAny.contains(namespace) {
+            switch child.name {
+            case "author":
+                if item.authors.isEmpty, let person = Self.person(fromText: child.innerText) { item.authors.append(person) }
+            case "summary", "subtitle":
+                if item.summary == nil, let text = Self.trimmed(child.innerText) {
+                    item.summary = HTMLEntities.escape(text)
+                }
+            case "image":
+                if item.image == nil { item.image = url(child.attribute("href") ?? child.text, base: child.base) }
+            case "keywords":
+                for keyword in child.innerText.split(separator: ",") {
+                    if let term = Self.collapsed(String(keyword)), !item.categories.contains(term) {
+                        item.categories.append(term)
+                    }
+                }
+            default: break
+            }
+            return true
+        }
+        if namespace == NS.feedburner, child.name == "origLink" {
+            item.originalLink = url(child.text, base: child.base)
+            return true
+        }
+        if NS.atomAny.contains(namespace) {
+            switch child.name {
+            case "link":
+                let rel = child.attribute("rel") ?? "alternate"
+                if rel == "alternate", item.link == nil { item.link = url(child.attribute("href"), base: child.base) }
+                if rel == "enclosure", let href = url(child.attribute("href"), base: child.base) {
+                    appendEnclosure(
+                        Enclosure(url: href, type: child.attribute("type"), length: Self.integer(child.attribute("length"))),
+                        to: &item)
+                }
+            case "author":
+                if let person = person(fromAtom: child) { appendUnique(person, to: &item.authors) }
+            case "updated":
+                if item.updated == nil { item.updated = date(child) }
+            case "published":
+                if item.published == nil { item.published = date(child) }
+            case "summary":
+                if item.summary == nil { item.summary = constructHTML(child) }
+            case "content":
+                if item.content == nil { item.content = constructHTML(child) }
+            default: break
+            }
+            return true
+        }
+        return false
+    }
+
+    private func applyMedia(_ child: XMLNode, to item: inout ParsedItem) {
+        switch child.name {
+        case "content":
+            if let href = url(child.attribute("url"), base: child.base) {
+                appendEnclosure(
+                    Enclosure(url: href, type: child.attribute("type"), length: Self.integer(child.attribute("fileSize"))),
+                    to: &item)
+            }
+            for grandchild in child.children where grandchild.name == "thumbnail" && item.image == nil {
+                item.image = url(grandchild.attribute("url"), base: grandchild.base)
+            }
+        case "group":
+            for grandchild in child.children { applyMedia(grandchild, to: &item) }
+        case "thumbnail":
+            if item.image == nil { item.image = url(child.attribute("url"), base: child.base) }
+        case "description":
+            if item.summary == nil, let text = Self.trimmed(child.innerText) {
+                item.summary = child.attribute("type") == "html" ? cleanHTML(text, base: child.base) : HTMLEntities.escape(text)
+            }
+        case "title":
+            if item.title == nil { item.title = Self.collapsed(child.innerText) }
+        default: break
+        }
+    }
+
+    static func integer(_ text: String?) -> Int? {
+        guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        return Int(text)
+    }
+
+    private func appendEnclosure(_ enclosure: Enclosure, to item: inout ParsedItem) {
+        if let index = item.enclosures.firstIndex(where: { $0.url == enclosure.url }) {
+            if item.enclosures[index].type == nil { item.enclosures[index].type = enclosure.type }
+            if item.enclosures[index].length == nil { item.enclosures[index].length = enclosure.length }
+            return
+        }
+        item.enclosures.append(enclosure)
+    }
+
+    private func appendUnique(_ person: Person, to people: inout [Person]) {
+        if !people.contains(person) { people.append(person) }
+    }
+
+    private mutating func rssItem(from node: XMLNode) -> ParsedItem {
+        var item = ParsedItem()
+        var guidIsPermaLink = false
+        var guidValue: String?
+        for child in node.children {
+            guard NS.rssCore.contains(child.namespace) else {
+                _ = applyCommonExtension(child, to: &item)
+                continue
+            }
+            switch child.name {
+            case "title":
+                if item.title == nil { item.title = plainTitle(child) }
+            case "link":
+                if item.link == nil { item.link = url(child.innerText, base: child.base) }
+            case "description":
+                if item.summary == nil { item.summary = html(child) }
+            case "guid":
+                if guidValue == nil, let value = Self.trimmed(child.text) {
+                    guidValue = value
+                    let permaLink = child.attribute("isPermaLink")?.lowercased()
+                    guidIsPermaLink = permaLink != "false" && URLReference.isAbsolute(value)
+                        && URLReference.scheme(of: value).map { $0 == "http" || $0 == "https" } == true
+                }
+            case "pubDate":
+                if item.published == nil { item.published = date(child) }
+            case "author":
+                if let person = Self.person(fromText: child.innerText) { appendUnique(person, to: &item.authors) }
+            case "category":
+                if let term = Self.collapsed(child.innerText) { item.categories.append(term) }
+            case "comments":
+                if item.comments == nil { item.comments = url(child.text, base: child.base) }
+            case "enclosure":
+                if let href = url(child.attribute("url"), base: child.base) {
+                    appendEnclosure(
+                        Enclosure(url: href, type: child.attribute("type"), length: Self.integer(child.attribute("length"))),
+                        to: &item)
+                }
+            case "source", "ttl":
+                break
+            default: break
+            }
+        }
+        if let guidValue {
+            item.id = guidValue
+            item.hasDocumentID = true
+            if item.link == nil, guidIsPermaLink { item.link = guidValue }
+        } else if let about = node.attribute("about", namespace: NS.rdf), let about = Self.trimmed(about) {
+            item.id = URLReference.resolve(about, against: node.base)
+            item.hasDocumentID = true
+        }
+        return item
+    }
+
+    private mutating func rssMetadata(of feed: inout ParsedFeed, root: XMLNode) {
+        let channel = root.children.first { $0.name == "channel" && NS.rssCore.contains($0.namespace) } ?? root
+        var metadata = FeedMetadata()
+        var holder = ParsedItem()
+        var syndicationPeriod: Int?
+        var syndicationFrequency: Int?
+        metadata.language = channel.language ?? root.language
+        for child in channel.children {
+            if NS.rssCore.contains(child.namespace) {
+                switch child.name {
+                case "title": if metadata.title == nil { metadata.title = plainTitle(child) }
+                case "link": if metadata.link == nil { metadata.link = url(child.innerText, base: child.base) }
+                case "description": if metadata.subtitle == nil { metadata.subtitle = html(child) }
+                case "language": if let value = Self.collapsed(child.text) { metadata.language = value }
+                case "copyright": if metadata.rights == nil { metadata.rights = Self.collapsed(child.innerText) }
+                case "generator": if metadata.generator == nil { metadata.generator = Self.collapsed(child.innerText) }
+                case "lastBuildDate": if metadata.updated == nil { metadata.updated = date(child) }
+                case "pubDate": if metadata.updated == nil { metadata.updated = date(child) }
+                case "managingEditor", "webMaster":
+                    if let person = Self.person(fromText: child.innerText), !metadata.authors.contains(person),
+                        child.name == "managingEditor" || metadata.authors.isEmpty
+                    {
+                        metadata.authors.append(person)
+                    }
+                case "image":
+                    if metadata.image == nil, let urlNode = child.children.first(where: { $0.name == "url" }) {
+                        metadata.image = url(urlNode.text, base: urlNode.base)
+                    }
+                case "ttl": feed.schedule.ttlMinutes = Self.integer(child.text)
+                case "skipHours":
+                    feed.schedule.skipHours = Set(child.children.compactMap { Self.integer($0.text) }.filter { (0...24).contains($0) }.map { $0 % 24 })
+                case "skipDays":
+                    feed.schedule.skipDays = Set(child.children.compactMap { Self.collapsed($0.text)?.capitalized })
+                default: break
+                }
+                continue
+            }
+            if child.namespace == NS.sy {
+                if child.name == "updatePeriod" { syndicationPeriod = Self.syndicationPeriodSeconds(child.text) }
+                if child.name == "updateFrequency" { syndicationFrequency = Self.integer(child.text) }
+                continue
+            }
+            if NS.atomAny.contains(child.namespace), child.name == "link" {
+                let rel = child.attribute("rel") ?? "alternate"
+                if rel == "self" { metadata.selfLink = url(child.attribute("href"), base: child.base) }
+                if rel == "hub" { metadata.hub = url(child.attribute("href"), base: child.base) }
+                if rel == "alternate", metadata.link == nil { metadata.link = url(child.attribute("href"), base: child.base) }
+                continue
+            }
+            if NS.dcAny.contains(child.namespace) {
+                switch child.name {
+                case "language": if metadata.language == nil || child.language == nil { metadata.language = Self.collapsed(child.text) }
+                case "rights": if metadata.rights == nil { metadata.rights = Self.collapsed(child.innerText) }
+                case "publisher", "creator":
+                    if let person = Self.person(fromText: child.innerText), !metadata.authors.contains(person) {
+                        metadata.authors.append(person)
+                    }
+                case "date", "modified": if metadata.updated == nil { metadata.updated = date(child) }
+                case "title": if metadata.title == nil { metadata.title = plainTitle(child) }
+                case "description": if metadata.subtitle == nil { metadata.subtitle = html(child) }
+                default: break
+                }
+                continue
+            }
+            if NS.itunesAny.contains(child.namespace) {
+                switch child.name {
+                case "author":
+                    if metadata.authors.isEmpty, let person = Self.person(fromText: child.innerText) {
+                        metadata.authors.append(person)
+                    }
+                case "image": if metadata.image == nil { metadata.image = url(child.attribute("href"), base: child.base) }
+                case "summary", "subtitle":
+                    if metadata.subtitle == nil, let text = Self.trimmed(child.innerText) {
+                        metadata.subtitle = HTMLEntities.escape(text)
+                    }
+                default: break
+                }
+                continue
+            }
+            if child.namespace == NS.admin, child.name == "generatorAgent", metadata.generator == nil {
+                metadata.generator = url(child.attribute("resource", namespace: NS.rdf), base: child.base)
+            }
+            _ = applyCommonExtension(child, to: &holder)
+        }
+        // RSS 1.0 keeps <image> beside <channel>.
+        if metadata.image == nil, let image = root.children.first(where: { $0.name == "image" }),
+            let urlNode = image.children.first(where: { $0.name == "url" })
+        {
+            metadata.image = url(urlNode.text, base: urlNode.base)
+        }
+        if let syndicationPeriod {
+            feed.schedule.updateIntervalSeconds = syndicationPeriod / max(1, syndicationFrequency ?? 1)
+        }
+        feed.metadata = metadata
+    }
+
+    /// Seconds per period named by sy:updatePeriod.
+    static func syndicationPeriodSeconds(_ text: String) -> Int? {
+        switch collapsed(text)?.lowercased() {
+        case "hourly": return 3600
+        case "daily": return 86_400
+        case "weekly": return 604_800
+        case "monthly": return 2_592_000
+        case "yearly": return 31_536_000
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,348 @@
+import Foundation
+
+/// A small, forgiving HTML tokenizer over UTF-8 bytes.
+///
+/// It follows the HTML5 tokenizer where that matters for safety and fidelity: tag names end only at
+/// whitespace, '/' or '>' (`<scr<script>` is one tag named `scr<script`), attribute values may be
+/// quoted, unquoted or missing, a tag cut off by the end of input is dropped, `<!-->` is an empty
+/// comment, and the content of `<script>`, `<style>`, `<xmp>`, `<iframe>`, `<noembed>`, `<noframes>`
+/// (literal) and `<title>`, `<textarea>` (text with references) runs to the matching end tag.
+/// It builds no tree and never fails: every input yields a token sequence.
+///
+/// Complexity: O(n) in the input length; each byte is examined a bounded number of times.
+public struct HTMLTokenizer: Sequence, IteratorProtocol, Sendable {
+    /// The UTF-8 input that token ranges refer to.
+    public let bytes: [UInt8]
+    /// Offset of the next byte to tokenize.
+    public private(set) var position = 0
+    /// Set after a start tag whose content is raw text: the element name and whether references are decoded.
+    private var pendingRawText: (name: [UInt8], isEscapable: Bool)?
+
+    /// Elements whose content is not markup, mapped to whether character references in it are decoded.
+    static let rawTextElements: [String: Bool] = [
+        "script": false, "style": false, "xmp": false, "iframe": false, "noembed": false, "noframes": false,
+        "title": true, "textarea": true,
+    ]
+
+    /// Creates a tokenizer over the UTF-8 bytes of `html`.
+    public init(_ html: String) {
+        bytes = Array(html.utf8)
+    }
+
+    /// Creates a tokenizer over UTF-8 bytes.
+    public init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// Returns the next token, or nil at the end of the input.
+    public mutating func next() -> HTMLToken? {
+        let bytes = self.bytes
+        return bytes.withUnsafeBufferPointer { source in
+            var scanner = TokenScanner(source: source, position: position)
+            defer { position = scanner.position }
+            if let (name, isEscapable) = pendingRawText {
+                pendingRawText = nil
+                let start = scanner.position
+                let end = scanner.rawTextEnd(name: name, from: start)
+                scanner.position = end
+                if end > start { return isEscapable ? .text(start..<end) : .rawText(start..<end) }
+            }
+            let token = scanner.nextToken()
+            if case .startTag(let tag) = token, let isEscapable = Self.rawTextElements[tag.name] {
+                pendingRawText = (Array(tag.name.utf8), isEscapable)
+            }
+            return token
+        }
+    }
+
+    /// The bytes in `range` as a string, references left as written.
+    public func string(in range: Range<Int>) -> String {
+        String(decoding: bytes[range], as: UTF8.self)
+    }
+
+    /// The bytes in `range` with character references decoded.
+    ///
+    /// - Parameters:
+    ///   - isAttribute: Applies the attribute-value rule, so `?a=1&copy=2` keeps `&copy`.
+    public func decodedString(in range: Range<Int>, isAttribute: Bool = false) -> String {
+        bytes.withUnsafeBufferPointer { source in
+            var output: [UInt8] = []
+            output.reserveCapacity(range.count)
+            HTMLEntities.appendDecoded(source, range, isAttribute: isAttribute, to: &output)
+            return String(decoding: output, as: UTF8.self)
+        }
+    }
+
+    /// The decoded value of `attribute`, or nil when it has none.
+    public func value(of attribute: HTMLAttribute) -> String? {
+        attribute.valueRange.map { decodedString(in: $0, isAttribute: true) }
+    }
+}
+
+extension HTMLEntities {
+    /// Appends `source[range]` to `output` with character references decoded.
+    static func appendDecoded(
+        _ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, isAttribute: Bool, to output: inout [UInt8]
+    ) {
+        var index = range.lowerBound
+        var runStart = index
+        while index < range.upperBound {
+            guard source[index] == UInt8(ascii: "&") else {
+                index += 1
+                continue
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<index]))
+            if let end = decodeReference(
+                in: source, at: index, end: range.upperBound, isAttribute: isAttribute, into: &output)
+            {
+                index = end
+            } else {
+                output.append(UInt8(ascii: "&"))
+                index += 1
+            }
+            runStart = index
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<range.upperBound]))
+    }
+}
+
+/// The scanning state for one `HTMLTokenizer.next()` call.
+private struct TokenScanner {
+    let source: UnsafeBufferPointer<UInt8>
+    var position: Int
+
+    var count: Int { source.count }
+
+    mutating func nextToken() -> HTMLToken? {
+        while position < count {
+            let start = position
+            guard source[start] == UInt8(ascii: "<"), startsMarkup(at: start) else {
+                position = textEnd(from: start)
+                return .text(start..<position)
+            }
+            let next = source[start + 1]
+            if next.isASCIILetter {
+                return scanTag(at: start, nameStart: start + 1, isEndTag: false).map(HTMLToken.startTag)
+            }
+            if next == UInt8(ascii: "/") {
+                let after = source[start + 2]
+                if after.isASCIILetter {
+                    return scanTag(at: start, nameStart: start + 2, isEndTag: true).map(HTMLToken.endTag)
+                }
+                if after == UInt8(ascii: ">") {  // "</>" is ignored
+                    position = start + 3
+                    continue
+                }
+                return bogusComment(contentStart: start + 2)
+            }
+            if next == UInt8(ascii: "!") { return markupDeclaration(contentStart: start + 2) }
+            return bogusComment(contentStart: start + 1)  // "<?...>"
+        }
+        return nil
+    }
+
+    /// Whether the '<' at `index` opens a tag, end tag, comment or declaration rather than being text.
+    func startsMarkup(at index: Int) -> Bool {
+        guard index + 1 < count else { return false }
+        let next = source[index + 1]
+        if next.isASCIILetter || next == UInt8(ascii: "!") || next == UInt8(ascii: "?") { return true }
+        return next == UInt8(ascii: "/") && index + 2 < count
+    }
+
+    func textEnd(from start: Int) -> Int {
+        var index = start + 1
+        while let open = find(UInt8(ascii: "<"), from: index) {
+            if startsMarkup(at: open) { return open }
+            index = open + 1
+        }
+        return count
+    }
+
+    /// Scans a tag; returns nil (consuming the rest of the input) when the input ends inside it.
+    mutating func scanTag(at start: Int, nameStart: Int, isEndTag: Bool) -> HTMLTag? {
+        var index = nameStart
+        while index < count, !source[index].isTagNameEnd { index += 1 }
+        let name = lowercasedString(nameStart..<index)
+        var attributes: [HTMLAttribute] = []
+        var isSelfClosing = false
+        while true {
+            while index < count, source[index].isHTMLWhitespace { index += 1 }
+            guard index < count else {
+                position = count
+                return nil
+            }
+            let byte = source[index]
+            if byte == UInt8(ascii: ">") {
+                index += 1
+                break
+            }
+            if byte == UInt8(ascii: "/") {
+                index += 1
+                if index < count, source[index] == UInt8(ascii: ">") {
+                    isSelfClosing = true
+                    index += 1
+                    break
+                }
+                continue
+            }
+            let attributeStart = index
+            index += 1  // the first byte may be '='
+            while index < count, !source[index].isTagNameEnd, source[index] != UInt8(ascii: "=") { index += 1 }
+            let nameEnd = index
+            var valueRange: Range<Int>?
+            var lookahead = index
+            while lookahead < count, source[lookahead].isHTMLWhitespace { lookahead += 1 }
+            if lookahead < count, source[lookahead] == UInt8(ascii: "=") {
+                lookahead += 1
+                while lookahead < count, source[lookahead].isHTMLWhitespace { lookahead += 1 }
+                guard lookahead < count else {
+                    position = count
+                    return nil
+                }
+                let quote = source[lookahead]
+                if quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") {
+                    guard let close = find(quote, from: lookahead + 1) else {
+                        position = count
+                        return nil
+                    }
+                    valueRange = lookahead + 1..<close
+                    index = close + 1
+                } else {
+                    index = lookahead
+                    while index < count, !source[index].isHTMLWhitespace, source[index] != UInt8(ascii: ">") {
+                        index += 1
+                    }
+                    valueRange = lookahead..<index
+                }
+            }
+            if !isEndTag {
+                let name = lowercasedString(attributeStart..<nameEnd)
+                attributes.append(HTMLAttribute(name: name, valueRange: valueRange, range: attributeStart..<index))
+            }
+        }
+        position = index
+        return HTMLTag(name: name, attributes: attributes, isSelfClosing: isSelfClosing, range: start..<index)
+    }
+
+    /// Handles `<!` followed by a comment, doctype, CDATA section or anything else (a bogus comment).
+    mutating func markupDeclaration(contentStart start: Int) -> HTMLToken {
+        if hasPrefix("--", at: start) {
+            let contentStart = start + 2
+            if hasPrefix(">", at: contentStart) {  // "<!-->"
+                position = contentStart + 1
+                return .comment(contentStart..<contentStart)
+            }
+            if hasPrefix("->", at: contentStart) {  // "<!--->"
+                position = contentStart + 2
+                return .comment(contentStart..<contentStart)
+            }
+            var index = contentStart
+            while let dash = find(UInt8(ascii: "-"), from: index) {
+                if hasPrefix("-->", at: dash) {
+                    position = dash + 3
+                    return .comment(contentStart..<dash)
+                }
+                if hasPrefix("--!>", at: dash) {
+                    position = dash + 4
+                    return .comment(contentStart..<dash)
+                }
+                index = dash + 1
+            }
+            position = count
+            return .comment(contentStart..<count)
+        }
+        if hasPrefix("[CDATA[", at: start) {
+            let contentStart = start + 7
+            var index = contentStart
+            while let bracket = find(UInt8(ascii: "]"), from: index) {
+                if hasPrefix("]]>", at: bracket) {
+                    position = bracket + 3
+                    return .cdata(contentStart..<bracket)
+                }
+                index = bracket + 1
+            }
+            position = count
+            return .cdata(contentStart..<count)
+        }
+        if hasPrefix("doctype", at: start, ignoringCase: true) {
+            let contentStart = start + 7
+            let end = find(UInt8(ascii: ">"), from: contentStart) ?? count
+            position = min(end + 1, count)
+            return .doctype(contentStart..<end)
+        }
+        return bogusComment(contentStart: start)
+    }
+
+    mutating func bogusComment(contentStart: Int) -> HTMLToken {
+        let end = find(UInt8(ascii: ">"), from: contentStart) ?? count
+        position = min(end + 1, count)
+        return .comment(contentStart..<end)
+    }
+
+    /// Start of the first `</name` followed by whitespace, '/' or '>' at or after `start`, or the input's end.
+    func rawTextEnd(name: [UInt8], from start: Int) -> Int {
+        var index = start
+        while let open = find(UInt8(ascii: "<"), from: index) {
+            let after = open + 2 + name.count
+            if after < count, source[open + 1] == UInt8(ascii: "/") {
+                var matches = true
+                for offset in 0..<name.count where source[open + 2 + offset] | 0x20 != name[offset] | 0x20 {
+                    matches = false
+                    break
+                }
+                let next = source[after]
+                if matches, next.isHTMLWhitespace || next == UInt8(ascii: "/") || next == UInt8(ascii: ">") {
+                    return open
+                }
+            }
+            index = open + 1
+        }
+        return count
+    }
+
+    func find(_ byte: UInt8, from index: Int) -> Int? {
+        guard index < count, let base = source.baseAddress,
+            let match = memchr(base + index, Int32(byte), count - index)
+        else { return nil }
+        return UnsafeRawPointer(match) - UnsafeRawPointer(base)
+    }
+
+    func hasPrefix(_ prefix: StaticString, at index: Int, ignoringCase: Bool = false) -> Bool {
+        let length = prefix.utf8CodeUnitCount
+        guard index + length <= count else { return false }
+        for offset in 0..<length {
+            let byte = source[index + offset]
+            let expected = prefix.utf8Start[offset]
+            if byte != expected, !ignoringCase || byte | 0x20 != expected { return false }
+        }
+        return true
+    }
+
+    func lowercasedString(_ range: Range<Int>) -> String {
+        String(unsafeUninitializedCapacity: range.count) { buffer in
+            for offset in 0..<range.count {
+                let byte = source[range.lowerBound + offset]
+                buffer[offset] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            }
+            return range.count
+        }
+    }
+}
+
+extension UInt8 {
+    /// Whether the byte is an ASCII letter.
+    var isASCIILetter: Bool {
+        let lower = self | 0x20
+        return lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")
+    }
+
+    /// HTML whitespace: tab, line feed, form feed, carriage return, space.
+    var isHTMLWhitespace: Bool {
+        self == 0x20 || self == 0x09 || self == 0x0A || self == 0x0C || self == 0x0D
+    }
+
+    /// Whether the byte ends a tag or attribute name: whitespace, '/' or '>'.
+    var isTagNameEnd: Bool {
+        isHTMLWhitespace || self == UInt8(ascii: "/") || self == UInt8(ascii: ">")
+    }
+}

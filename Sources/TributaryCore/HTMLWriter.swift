@@ -1,0 +1,89 @@
+import Foundation
+
+/// Byte-level output helpers shared by the sanitizer: escaping, reference decoding and XML 1.0 filtering.
+enum HTMLWriter {
+    /// Appends `source[range]` escaped for HTML/XML text and double-quoted attribute values.
+    ///
+    /// `&`, `<`, `>`, `"` become references; characters illegal in XML 1.0 (C0 controls other than tab,
+    /// newline and carriage return; U+FFFE; U+FFFF) are dropped. The input must be valid UTF-8.
+    static func appendEscaped(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, to output: inout [UInt8]) {
+        var index = range.lowerBound
+        var runStart = index
+        let end = range.upperBound
+        while index < end {
+            let byte = source[index]
+            if byte > UInt8(ascii: ">") && byte != 0xEF {  // the common case: nothing to do
+                index += 1
+                continue
+            }
+            let replacement: StaticString
+            var length = 1
+            switch byte {
+            case UInt8(ascii: "&"): replacement = "&amp;"
+            case UInt8(ascii: "<"): replacement = "&lt;"
+            case UInt8(ascii: ">"): replacement = "&gt;"
+            case UInt8(ascii: "\""): replacement = "&quot;"
+            case 0xEF:
+                // U+FFFE and U+FFFF are EF BF BE and EF BF BF.
+                guard index + 2 < end, source[index + 1] == 0xBF, source[index + 2] & 0xFE == 0xBE else {
+                    index += 1
+                    continue
+                }
+                replacement = ""
+                length = 3
+            case 0x09, 0x0A, 0x0D, 0x20...:
+                index += 1
+                continue
+            default:
+                replacement = ""  // C0 control
+            }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<index]))
+            output.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+            index += length
+            runStart = index
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<end]))
+    }
+
+    /// Appends `source[range]` with character references decoded, then escaped as by `appendEscaped(_:_:to:)`.
+    ///
+    /// - Parameters:
+    ///   - isAttribute: Applies the attribute-value rule for legacy references (`?a=1&copy=2` keeps `&copy`).
+    ///   - scratch: Reusable storage for one decoded reference.
+    static func appendEscaped(
+        _ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, decoding: Bool, isAttribute: Bool = false,
+        to output: inout [UInt8], scratch: inout [UInt8]
+    ) {
+        guard decoding else { return appendEscaped(source, range, to: &output) }
+        var index = range.lowerBound
+        var runStart = index
+        while let ampersand = find(UInt8(ascii: "&"), in: source, from: index, to: range.upperBound) {
+            scratch.removeAll(keepingCapacity: true)
+            guard
+                let end = HTMLEntities.decodeReference(
+                    in: source, at: ampersand, end: range.upperBound, isAttribute: isAttribute, into: &scratch)
+            else {
+                index = ampersand + 1
+                continue
+            }
+            appendEscaped(source, runStart..<ampersand, to: &output)
+            scratch.withUnsafeBufferPointer { appendEscaped($0, 0..<$0.count, to: &output) }
+            index = end
+            runStart = end
+        }
+        appendEscaped(source, runStart..<range.upperBound, to: &output)
+    }
+
+    /// Appends `text` escaped as by `appendEscaped(_:_:to:)`.
+    static func appendEscaped(_ text: String, to output: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { appendEscaped($0, 0..<$0.count, to: &output) }
+    }
+
+    /// The index of the first `byte` in `source[index..<end]`.
+    static func find(_ byte: UInt8, in source: UnsafeBufferPointer<UInt8>, from index: Int, to end: Int) -> Int? {
+        guard index < end, let base = source.baseAddress, let match = memchr(base + index, Int32(byte), end - index)
+        else { return nil }
+        return UnsafeRawPointer(match) - UnsafeRawPointer(base)
+    }
+}

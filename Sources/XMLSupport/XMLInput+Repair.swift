@@ -1,0 +1,187 @@
+import TributaryCore
+
+extension XMLInput {
+    private static let predefinedEntities: Set<String> = ["amp", "lt", "gt", "quot", "apos"]
+
+    /// Rewrites undeclared HTML entities, bare ampersands and illegal control characters in place.
+    static func repairMarkup(_ bytes: inout [UInt8], warnings: inout [String]) {
+        let declared = declaredEntityNames(in: bytes)
+        var output: [UInt8]? = nil
+        var entityFixes = 0
+        var ampersandFixes = 0
+        var controlFixes = 0
+        bytes.withUnsafeBufferPointer { input in
+            let count = input.count
+            var index = 0
+            var copiedUpTo = 0
+            func beginOutput() {
+                if output == nil {
+                    output = []
+                    output!.reserveCapacity(count + 64)
+                }
+            }
+            func flush(to end: Int) {
+                beginOutput()
+                output!.append(contentsOf: input[copiedUpTo..<end])
+            }
+            while index < count {
+                let byte = input[index]
+                if byte >= 0x20 {
+                    if byte != 0x26 && byte != 0x3C {
+                        index += 1
+                        continue
+                    }
+                } else if byte == 0x09 || byte == 0x0A || byte == 0x0D {
+                    index += 1
+                    continue
+                } else {
+                    flush(to: index)
+                    controlFixes += 1
+                    index += 1
+                    copiedUpTo = index
+                    continue
+                }
+                if byte == 0x3C {  // '<': skip CDATA, comments and the DOCTYPE untouched.
+                    index = skipMarkupDeclaration(input, from: index)
+                    continue
+                }
+                // '&'
+                let reference = scanReference(input, from: index)
+                switch reference {
+                case .valid(let end):
+                    index = end
+                case .named(let nameRange, let end):
+                    let name = String(decoding: input[nameRange], as: UTF8.self)
+                    if predefinedEntities.contains(name) || declared.contains(name) {
+                        index = end
+                    } else if let replacement = HTMLEntities.character(named: name) {
+                        flush(to: index)
+                        for scalar in replacement.unicodeScalars {
+                            output!.append(contentsOf: Array("&#\(scalar.value);".utf8))
+                        }
+                        entityFixes += 1
+                        index = end
+                        copiedUpTo = index
+                    } else {
+                        flush(to: index)
+                        output!.append(contentsOf: Array("&amp;".utf8))
+                        ampersandFixes += 1
+                        index += 1
+                        copiedUpTo = index
+                    }
+                case .bare:
+                    flush(to: index)
+                    output!.append(contentsOf: Array("&amp;".utf8))
+                    ampersandFixes += 1
+                    index += 1
+                    copiedUpTo = index
+                }
+            }
+            if output != nil { flush(to: count) }
+        }
+        if let output { bytes = output }
+        if entityFixes > 0 {
+            warnings.append("\(entityFixes) HTML entities that XML does not declare were decoded")
+        }
+        if ampersandFixes > 0 { warnings.append("\(ampersandFixes) unescaped '&' characters were escaped") }
+        if controlFixes > 0 { warnings.append("\(controlFixes) characters illegal in XML were removed") }
+    }
+
+    private enum Reference {
+        case valid(end: Int)
+        case named(Range<Int>, end: Int)
+        case bare
+    }
+
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+            || byte == 0x5F || byte == 0x2D || byte == 0x2E || byte == 0x3A || byte >= 0x80
+    }
+
+    private static func scanReference(_ input: UnsafeBufferPointer<UInt8>, from start: Int) -> Reference {
+        var index = start + 1
+        let limit = min(input.count, start + 40)
+        if index < limit, input[index] == 0x23 {  // '#'
+            index += 1
+            var isHex = false
+            if index < limit, input[index] == 0x78 || input[index] == 0x58 {
+                isHex = true
+                index += 1
+            }
+            let digitsStart = index
+            while index < limit {
+                let byte = input[index]
+                let isDigit = byte >= 0x30 && byte <= 0x39
+                let isHexLetter = (byte >= 0x61 && byte <= 0x66) || (byte >= 0x41 && byte <= 0x46)
+                guard isDigit || (isHex && isHexLetter) else { break }
+                index += 1
+            }
+            if index > digitsStart, index < input.count, input[index] == 0x3B { return .valid(end: index + 1) }
+            return .bare
+        }
+        let nameStart = index
+        while index < limit, isNameByte(input[index]) { index += 1 }
+        if index > nameStart, index < input.count, input[index] == 0x3B {
+            return .named(nameStart..<index, end: index + 1)
+        }
+        return .bare
+    }
+
+    /// Index after a CDATA section, comment, processing instruction or DOCTYPE starting at `start`;
+    /// `start + 1` for any other '<'.
+    private static func skipMarkupDeclaration(_ input: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        func hasPrefix(_ literal: StaticString, at index: Int) -> Bool {
+            let length = literal.utf8CodeUnitCount
+            guard index + length <= input.count else { return false }
+            let pointer = literal.utf8Start
+            for offset in 0..<length where input[index + offset] != pointer[offset] { return false }
+            return true
+        }
+        func find(_ literal: StaticString, from index: Int) -> Int {
+            var position = index
+            while position < input.count {
+                if hasPrefix(literal, at: position) { return position + literal.utf8CodeUnitCount }
+                position += 1
+            }
+            return input.count
+        }
+        if hasPrefix("<![CDATA[", at: start) { return find("]]>", from: start + 9) }
+        if hasPrefix("<!--", at: start) { return find("-->", from: start + 4) }
+        if hasPrefix("<?", at: start) { return find("?>", from: start + 2) }
+        if hasPrefix("<!DOCTYPE", at: start) {
+            var position = start + 9
+            var bracketDepth = 0
+            while position < input.count {
+                switch input[position] {
+                case UInt8(ascii: "["): bracketDepth += 1
+                case UInt8(ascii: "]"): bracketDepth -= 1
+                case UInt8(ascii: ">") where bracketDepth <= 0: return position + 1
+                default: break
+                }
+                position += 1
+            }
+            return input.count
+        }
+        return start + 1
+    }
+
+    /// Names of general entities declared in the internal DTD subset.
+    private static func declaredEntityNames(in bytes: [UInt8]) -> Set<String> {
+        let marker = Array("<!ENTITY".utf8)
+        guard let first = bytes.prefix(65536).firstRange(of: marker) else { return [] }
+        var names: Set<String> = []
+        var searchStart = first.lowerBound
+        let limit = min(bytes.count, 1 << 20)
+        while searchStart < limit, let range = bytes[searchStart..<limit].firstRange(of: marker) {
+            var index = range.upperBound
+            while index < limit, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A { index += 1 }
+            if index < limit, bytes[index] != UInt8(ascii: "%") {
+                let nameStart = index
+                while index < limit, isNameByte(bytes[index]) { index += 1 }
+                names.insert(String(decoding: bytes[nameStart..<index], as: UTF8.self))
+            }
+            searchStart = index
+        }
+        return names
+    }
+}

@@ -1,0 +1,199 @@
+import TributaryCore
+
+/// Bytes of an XML document made ready for libxml2, with the repairs a feed reader needs.
+///
+/// libxml2 2.9 drops every entity reference after the first well-formedness error, so a single
+/// `&nbsp;` or bare `&` in a feed would silently eat all escaped HTML that follows. The damage
+/// readers see most is therefore repaired here, before parsing, each repair reported as a warning:
+/// - text is transcoded to UTF-8 (UTF-16/32 by byte order mark or declaration; a document that claims
+///   UTF-8 or has no declaration but is not valid UTF-8 is decoded as windows-1252);
+/// - HTML named entities that XML does not declare become numeric references;
+/// - a bare `&` becomes `&amp;`;
+/// - characters illegal in XML 1.0 (C0 controls but tab, LF, CR) are removed.
+/// CDATA sections, comments and the DOCTYPE are left as they are (control characters aside).
+///
+/// Encoding precedence: byte order mark, then the HTTP charset, then the XML declaration, then UTF-8.
+public struct XMLInput {
+    /// The bytes to hand to libxml2.
+    public var bytes: [UInt8]
+    /// Encoding to force on libxml2 (overriding the declaration), or nil to let it read the declaration.
+    public var encoding: String?
+    /// What was repaired.
+    public var warnings: [String]
+
+    /// Prepares `data`; `httpCharset` is the charset parameter of the response's Content-Type, if any.
+    public init(_ data: [UInt8], httpCharset: String? = nil) {
+        var bytes = data
+        var warnings: [String] = []
+        let declared = Self.declaredEncoding(in: bytes)
+        let chosen: String?
+        if let bom = Self.byteOrderMark(of: bytes) {
+            chosen = bom
+        } else {
+            chosen = httpCharset.map(Self.normalized) ?? declared.map(Self.normalized)
+        }
+        var encoding: String?
+        switch chosen {
+        case "UTF-16LE", "UTF-16BE", "UTF-16", "UTF-32LE", "UTF-32BE", "UTF-32", "UCS-2", "UCS-4":
+            if let utf8 = Self.transcodeWide(bytes, chosen!) {
+                bytes = utf8
+                encoding = "UTF-8"
+            } else {
+                encoding = chosen
+            }
+        case nil, "UTF-8", "US-ASCII":
+            if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+            if !Self.isValidUTF8(bytes) {
+                bytes = Self.windows1252ToUTF8(bytes)
+                let claimed = chosen ?? "no encoding"
+                warnings.append("document declares \(claimed) but is not valid UTF-8; decoded as windows-1252")
+            }
+            encoding = declared.map(Self.normalized).map { $0 == "UTF-8" } == false ? "UTF-8" : nil
+        case "ISO-8859-1", "WINDOWS-1252", "CP1252":
+            if httpCharset == nil, !Self.isASCII(bytes), Self.isValidUTF8(bytes) {
+                // A document that says Latin-1 but whose bytes are valid UTF-8 was almost surely written as UTF-8.
+                warnings.append("document declares \(declared ?? "ISO-8859-1") but is UTF-8; read as UTF-8")
+                encoding = "UTF-8"
+            } else {
+                // As browsers do: ISO-8859-1 labels mean windows-1252 (smart quotes in 0x80–0x9F).
+                encoding = "WINDOWS-1252"
+            }
+        default:
+            encoding = (httpCharset != nil) ? chosen : nil
+        }
+        if encoding == "UTF-8" || encoding == nil || Self.isASCIICompatible(encoding!) {
+            Self.repairMarkup(&bytes, warnings: &warnings)
+        }
+        self.bytes = bytes
+        self.encoding = encoding
+        self.warnings = warnings
+    }
+
+    static func normalized(_ name: String) -> String {
+        let upper = name.trimmingCharacters(in: .whitespaces).uppercased()
+        switch upper {
+        case "UTF8": return "UTF-8"
+        case "ASCII", "US_ASCII", "ANSI_X3.4-1968": return "US-ASCII"
+        case "LATIN1", "LATIN-1", "ISO8859-1", "ISO_8859-1", "ISO-8859-1", "L1", "CP819", "IBM819":
+            return "ISO-8859-1"
+        case "UTF16": return "UTF-16"
+        default: return upper
+        }
+    }
+
+    static func isASCIICompatible(_ encoding: String) -> Bool {
+        !(encoding.hasPrefix("UTF-16") || encoding.hasPrefix("UTF-32") || encoding.hasPrefix("UCS")
+            || encoding.hasPrefix("EBCDIC") || encoding.hasPrefix("CP037"))
+    }
+
+    static func byteOrderMark(of bytes: [UInt8]) -> String? {
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return "UTF-8" }
+        if bytes.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { return "UTF-32BE" }
+        if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { return "UTF-32LE" }
+        if bytes.starts(with: [0xFE, 0xFF]) { return "UTF-16BE" }
+        if bytes.starts(with: [0xFF, 0xFE]) { return "UTF-16LE" }
+        // No BOM, but "<?" in a wide encoding.
+        if bytes.starts(with: [0x00, 0x3C, 0x00, 0x3F]) { return "UTF-16BE" }
+        if bytes.starts(with: [0x3C, 0x00, 0x3F, 0x00]) { return "UTF-16LE" }
+        return nil
+    }
+
+    /// The encoding named in the XML declaration, if any.
+    static func declaredEncoding(in bytes: [UInt8]) -> String? {
+        let head = bytes.prefix(512)
+        guard head.starts(with: Array("<?xml".utf8)) || head.starts(with: [0xEF, 0xBB, 0xBF, 0x3C, 0x3F]) else {
+            return nil
+        }
+        guard let end = head.firstIndex(of: UInt8(ascii: ">")) else { return nil }
+        let declaration = String(decoding: head[..<end], as: UTF8.self)
+        guard let range = declaration.range(of: "encoding") else { return nil }
+        var rest = declaration[range.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\t" }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        rest = rest.dropFirst()
+        let value = rest.prefix { $0 != quote }
+        return value.isEmpty ? nil : String(value)
+    }
+
+    static func isASCII(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer -> Bool in
+            var combined: UInt8 = 0
+            for byte in buffer { combined |= byte }
+            return combined < 0x80
+        }
+    }
+
+    static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        if isASCII(bytes) { return true }
+        return bytes.withUnsafeBufferPointer { buffer in
+            var iterator = buffer.makeIterator()
+            var decoder = UTF8()
+            while true {
+                switch decoder.decode(&iterator) {
+                case .scalarValue: continue
+                case .emptyInput: return true
+                case .error: return false
+                }
+            }
+        }
+    }
+
+    private static let windows1252High: [UInt32] = [
+        0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D,
+        0x017D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
+        0x0153, 0x9D, 0x017E, 0x0178,
+    ]
+
+    static func windows1252ToUTF8(_ bytes: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + bytes.count / 8)
+        for byte in bytes {
+            if byte < 0x80 {
+                output.append(byte)
+                continue
+            }
+            let scalar = byte < 0xA0 ? windows1252High[Int(byte - 0x80)] : UInt32(byte)
+            output.append(contentsOf: UTF8.encode(Unicode.Scalar(scalar)!)!)
+        }
+        return output
+    }
+
+    static func transcodeWide(_ bytes: [UInt8], _ encoding: String) -> [UInt8]? {
+        var body = bytes[...]
+        var bigEndian = encoding.hasSuffix("BE")
+        let isUTF32 = encoding.contains("32") || encoding == "UCS-4"
+        if isUTF32 {
+            if body.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { body = body.dropFirst(4); bigEndian = true }
+            else if body.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { body = body.dropFirst(4); bigEndian = false }
+            var scalars = String.UnicodeScalarView()
+            var index = body.startIndex
+            while index + 3 < body.endIndex {
+                let b = (0..<4).map { UInt32(body[index + $0]) }
+                let value = bigEndian ? (b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3]) : (b[3] << 24 | b[2] << 16 | b[1] << 8 | b[0])
+                scalars.append(Unicode.Scalar(value) ?? "\u{FFFD}")
+                index += 4
+            }
+            return Self.rewriteDeclaration(Array(String(scalars).utf8))
+        }
+        if body.starts(with: [0xFE, 0xFF]) { body = body.dropFirst(2); bigEndian = true }
+        else if body.starts(with: [0xFF, 0xFE]) { body = body.dropFirst(2); bigEndian = false }
+        else if encoding == "UTF-16", body.first == 0x3C { bigEndian = false }
+        var units: [UInt16] = []
+        units.reserveCapacity(body.count / 2)
+        var index = body.startIndex
+        while index + 1 < body.endIndex {
+            let high = UInt16(body[index]), low = UInt16(body[index + 1])
+            units.append(bigEndian ? (high << 8 | low) : (low << 8 | high))
+            index += 2
+        }
+        return Self.rewriteDeclaration(Array(String(decoding: units, as: UTF16.self).utf8))
+    }
+
+    /// Replaces the encoding named in the declaration of an already transcoded document with UTF-8.
+    private static func rewriteDeclaration(_ bytes: [UInt8]) -> [UInt8] {
+        guard let declared = declaredEncoding(in: bytes) else { return bytes }
+        let text = String(decoding: bytes.prefix(512), as: UTF8.self)
+        guard let range = text.range(of: declared) else { return bytes }
+        let prefixCount = text[..<range.lowerBound].utf8.count
+        return Array(bytes[..<prefixCount]) + Array("UTF-8".utf8) + Array(bytes[(prefixCount + declared.utf8.count)...])
+    }
+}

@@ -1,0 +1,233 @@
+import CLibXML2
+import TributaryCore
+
+/// A problem libxml2 reported while parsing.
+public struct XMLParseIssue: Sendable, Equatable, CustomStringConvertible {
+    /// 1-based line, 0 when unknown.
+    public var line: Int
+    /// 1-based column, 0 when unknown.
+    public var column: Int
+    /// libxml2's message, trimmed.
+    public var message: String
+    /// True for well-formedness errors, false for warnings.
+    public var isFatal: Bool
+
+    /// "line 3, column 7: message".
+    public var description: String { "line \(line), column \(column): \(message)" }
+}
+
+/// The outcome of one streaming parse.
+public struct XMLParseResult {
+    /// The document element with every non-record descendant, or nil when no element was seen.
+    public var root: XMLNode?
+    /// Errors and warnings, the first `XMLStreamParser.maxIssues` of them.
+    public var issues: [XMLParseIssue]
+    /// True when libxml2 found no well-formedness error.
+    public var isWellFormed: Bool
+}
+
+/// Streams a document through libxml2's SAX2 interface and builds small element trees.
+///
+/// Elements named in `recordNames` that start no deeper than `maxRecordDepth` (the root is depth 0)
+/// are *records* (RSS items, Atom entries): each is handed to the caller as soon as its end tag is
+/// read and is not kept in the tree, so memory stays proportional to one item, not to the document.
+/// An element left open when the document ends (truncation) is never handed out.
+///
+/// Parsing never touches the network or the file system: the options are
+/// `NONET | RECOVER | NOERROR | NOWARNING`; external entities and DTDs are never loaded,
+/// and libxml2's default depth (256) and entity-amplification limits stay on.
+public final class XMLStreamParser {
+    /// How many issues are kept; later ones are counted, not stored.
+    public static let maxIssues = 20
+
+    private let recordNames: Set<String>
+    private let maxRecordDepth: Int
+    private let documentURL: String?
+
+    private var stack: [XMLNode] = []
+    private var textBuffer: [UInt8] = []
+    private var recordStart: Int?
+    private var root: XMLNode?
+    private var issues: [XMLParseIssue] = []
+    private var onRecord: ((XMLNode, XMLNode) -> Void)?
+    private var names: [UnsafePointer<xmlChar>: String] = [:]
+    private var parserContext: xmlParserCtxtPtr?
+
+    /// Creates a parser.
+    ///
+    /// - Parameters:
+    ///   - documentURL: where the document came from; the base for xml:base resolution.
+    ///   - recordNames: local names of record elements ("item", "entry").
+    ///   - maxRecordDepth: records deeper than this are ordinary elements.
+    public init(documentURL: String?, recordNames: Set<String>, maxRecordDepth: Int = 2) {
+        self.documentURL = documentURL
+        self.recordNames = recordNames
+        self.maxRecordDepth = maxRecordDepth
+    }
+
+    /// Parses `bytes`, calling `onRecord(record, root)` for each completed record.
+    ///
+    /// - Parameters:
+    ///   - bytes: the whole document.
+    ///   - encoding: an encoding name that overrides the XML declaration (from a byte order mark decision
+    ///     or the HTTP charset), or nil to let the document decide.
+    public func parse(
+        _ bytes: UnsafeRawBufferPointer, encoding: String?, onRecord: @escaping (XMLNode, XMLNode) -> Void
+    ) -> XMLParseResult {
+        self.onRecord = onRecord
+        defer {
+            self.onRecord = nil
+            stack.removeAll()
+            names.removeAll()
+        }
+        guard bytes.count > 0, bytes.count < Int(Int32.max),
+            let context = xmlCreateMemoryParserCtxt(
+                bytes.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
+        else {
+            return XMLParseResult(
+                root: nil, issues: [XMLParseIssue(line: 0, column: 0, message: "empty document", isFatal: true)],
+                isWellFormed: false)
+        }
+        parserContext = context
+        defer {
+            if let document = context.pointee.myDoc { xmlFreeDoc(document) }
+            context.pointee.myDoc = nil
+            xmlFreeParserCtxt(context)
+            parserContext = nil
+        }
+        let options =
+            Int32(XML_PARSE_NONET.rawValue) | Int32(XML_PARSE_RECOVER.rawValue)
+            | Int32(XML_PARSE_NOERROR.rawValue) | Int32(XML_PARSE_NOWARNING.rawValue)
+        xmlCtxtUseOptions(context, options)
+        installHandlers(on: context)
+        if let encoding, let handler = xmlFindCharEncodingHandler(encoding) {
+            xmlSwitchToEncoding(context, handler)
+        }
+        // The builder lives for the whole call: `self` outlives the parse below.
+        context.pointee._private = Unmanaged.passUnretained(self).toOpaque()
+        xmlParseDocument(context)
+        let isWellFormed = context.pointee.wellFormed != 0
+        return XMLParseResult(root: root, issues: issues, isWellFormed: isWellFormed)
+    }
+
+    private func installHandlers(on context: xmlParserCtxtPtr) {
+        guard let sax = context.pointee.sax else { return }
+        sax.pointee.startElementNs = { context, localName, prefix, uri, _, _, attributeCount, _, attributes in
+            XMLStreamParser.from(context)?.startElement(
+                localName: localName, prefix: prefix, uri: uri, attributeCount: Int(attributeCount),
+                attributes: attributes)
+        }
+        sax.pointee.endElementNs = { context, _, _, _ in
+            XMLStreamParser.from(context)?.endElement()
+        }
+        sax.pointee.characters = { context, characters, length in
+            XMLStreamParser.from(context)?.appendCharacters(characters, Int(length))
+        }
+        sax.pointee.cdataBlock = sax.pointee.characters
+        sax.pointee.ignorableWhitespace = sax.pointee.characters
+        sax.pointee.reference = nil
+        sax.pointee.comment = nil
+        sax.pointee.processingInstruction = nil
+        sax.pointee.externalSubset = nil
+        sax.pointee.resolveEntity = { _, _, _ in nil }
+        sax.pointee.serror = { userData, error in
+            guard let error else { return }
+            let context = userData?.assumingMemoryBound(to: xmlParserCtxt.self)
+            guard let opaque = context?.pointee._private else { return }
+            Unmanaged<XMLStreamParser>.fromOpaque(opaque).takeUnretainedValue().record(error: error.pointee)
+        }
+    }
+
+    private static func from(_ context: UnsafeMutableRawPointer?) -> XMLStreamParser? {
+        guard let context else { return nil }
+        let parserContext = context.assumingMemoryBound(to: xmlParserCtxt.self)
+        guard let opaque = parserContext.pointee._private else { return nil }
+        return Unmanaged<XMLStreamParser>.fromOpaque(opaque).takeUnretainedValue()
+    }
+
+    private func record(error: xmlError) {
+        guard issues.count < Self.maxIssues else { return }
+        var message = error.message.map { String(cString: $0) } ?? "unknown error"
+        while message.last?.isWhitespace == true { message.removeLast() }
+        issues.append(
+            XMLParseIssue(
+                line: Int(error.line), column: Int(error.int2), message: message,
+                isFatal: error.level.rawValue >= XML_ERR_ERROR.rawValue))
+    }
+
+    private func name(_ pointer: UnsafePointer<xmlChar>) -> String {
+        if let cached = names[pointer] { return cached }
+        let string = String(cString: pointer)
+        names[pointer] = string
+        return string
+    }
+
+    private func startElement(
+        localName: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?, uri: UnsafePointer<xmlChar>?,
+        attributeCount: Int, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    ) {
+        guard let localName else { return }
+        flushText()
+        let parent = stack.last
+        var parsedAttributes: [XMLAttribute] = []
+        var xmlBase: String?
+        var xmlLanguage: String?
+        if attributeCount > 0, let attributes {
+            parsedAttributes.reserveCapacity(attributeCount)
+            for index in 0..<attributeCount {
+                // Five pointers per attribute: localname, prefix, URI, value start, value end.
+                let base = attributes + index * 5
+                guard let attributeName = base[0], let start = base[3], let end = base[4] else { continue }
+                let namespace = base[2].map(name)
+                let value = String(
+                    decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+                let attribute = XMLAttribute(name: name(attributeName), namespace: namespace, value: value)
+                if namespace == XMLNamespace.xml {
+                    if attribute.name == "base" { xmlBase = value }
+                    if attribute.name == "lang" { xmlLanguage = value }
+                }
+                parsedAttributes.append(attribute)
+            }
+        }
+        let inheritedBase = parent?.base ?? documentURL
+        let effectiveBase = xmlBase.map { URLReference.resolve($0, against: inheritedBase) } ?? inheritedBase
+        let node = XMLNode(
+            name: name(localName), namespace: uri.map(name), prefix: prefix.map(name), attributes: parsedAttributes,
+            base: effectiveBase, language: xmlLanguage ?? parent?.language,
+            line: Int(xmlSAX2GetLineNumber(parserContext)))
+        let depth = stack.count
+        if recordStart == nil, depth <= maxRecordDepth, depth > 0, recordNames.contains(node.name) {
+            recordStart = depth
+        } else if let parent {
+            parent.append(child: node)
+        }
+        if root == nil { root = node }
+        stack.append(node)
+    }
+
+    private func endElement() {
+        flushText()
+        guard let node = stack.popLast() else { return }
+        if let start = recordStart, start == stack.count {
+            recordStart = nil
+            if let root { onRecord?(node, root) }
+        }
+    }
+
+    private func appendCharacters(_ characters: UnsafePointer<xmlChar>?, _ length: Int) {
+        guard let characters, length > 0, !stack.isEmpty else { return }
+        textBuffer.append(contentsOf: UnsafeBufferPointer(start: characters, count: length))
+    }
+
+    private func flushText() {
+        guard !textBuffer.isEmpty else { return }
+        defer { textBuffer.removeAll(keepingCapacity: true) }
+        guard let current = stack.last else { return }
+        let string = String(decoding: textBuffer, as: UTF8.self)
+        if let last = current.children.last {
+            last.appendTail(string)
+        } else {
+            current.appendText(string)
+        }
+    }
+}
