@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -45,6 +46,7 @@ let package = Package(
                 "Aggregator", "TributaryConfig", "TributaryCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         .executableTarget(
@@ -61,7 +63,10 @@ let package = Package(
             path: "Benchmarks/tributary-bench"),
         .target(
             name: "TributaryTestSupport",
-            dependencies: ["TributaryCore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "TributaryCore", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             path: "Tests/TributaryTestSupport"),
         .testTarget(
             name: "TributaryTests",

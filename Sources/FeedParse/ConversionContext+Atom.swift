@@ -6,7 +6,7 @@ extension ConversionContext {
     /// The preferred alternate link among Atom `link` elements: rel="alternate" (or none) with an HTML type first.
     func alternateLink(in node: XMLNode) -> String? {
         var fallback: String?
-        for child in node.children where child.name == "link" && (NS.atomAny.contains(child.namespace) || child.namespace == nil) {
+        for child in node.children where child.name == "link" && isCore(child) {
             let rel = child.attribute("rel")?.trimmingCharacters(in: .whitespaces) ?? "alternate"
             guard rel == "alternate" || rel == "http://www.iana.org/assignments/relation/alternate" else { continue }
             guard let href = url(child.attribute("href") ?? child.text, base: child.base) else { continue }
@@ -21,7 +21,7 @@ extension ConversionContext {
         var item = ParsedItem()
         item.link = alternateLink(in: node)
         for child in node.children {
-            guard NS.atomAny.contains(child.namespace) || child.namespace == nil else {
+            guard isCore(child) else {
                 applyEntryExtension(child, to: &item)
                 continue
             }
@@ -41,8 +41,10 @@ extension ConversionContext {
                         item.content = constructHTML(child)
                     }
                 }
-            case "published", "issued": if item.published == nil { item.published = date(child) }
-            case "updated", "modified": if item.updated == nil { item.updated = date(child) }
+            // A repeated date element replaces the earlier value (as feedparser does); `created` is only
+            // a fallback for the publication date.
+            case "published", "issued": if let value = date(child) { item.published = value }
+            case "updated", "modified": if let value = date(child) { item.updated = value }
             case "created": if item.published == nil { item.published = date(child) }
             case "author", "contributor":
                 if child.name == "author" || item.authors.isEmpty, let person = person(fromAtom: child),
@@ -80,20 +82,20 @@ extension ConversionContext {
 
     mutating func atomMetadata(of feed: inout ParsedFeed, root: XMLNode) {
         var metadata = FeedMetadata()
-        metadata.language = root.language
+        metadata.language = root.language.flatMap(Self.language)
         metadata.link = alternateLink(in: root)
         for child in root.children {
             if NS.dcAny.contains(child.namespace) {
-                if child.name == "language", metadata.language == nil { metadata.language = Self.collapsed(child.text) }
+                if child.name == "language", metadata.language == nil { metadata.language = Self.language(child.text) }
                 if child.name == "rights", metadata.rights == nil { metadata.rights = Self.collapsed(child.innerText) }
                 continue
             }
-            guard NS.atomAny.contains(child.namespace) || child.namespace == nil else { continue }
+            guard isCore(child) else { continue }
             switch child.name {
-            case "title": if metadata.title == nil { metadata.title = constructText(child) }
-            case "subtitle", "tagline": if metadata.subtitle == nil { metadata.subtitle = constructHTML(child) }
+            case "title": Self.fill(&metadata.title, with: constructText(child))
+            case "subtitle", "tagline": Self.fill(&metadata.subtitle, with: constructHTML(child))
             case "id": if metadata.id == nil { metadata.id = Self.trimmed(child.text) }
-            case "updated", "modified": if metadata.updated == nil { metadata.updated = date(child) }
+            case "updated", "modified": if let value = date(child) { metadata.updated = value }
             case "rights", "copyright": if metadata.rights == nil { metadata.rights = constructHTML(child) }
             case "generator":
                 if metadata.generator == nil { metadata.generator = Self.collapsed(child.innerText) }

@@ -66,13 +66,14 @@ extension ConversionContext {
             case "image":
                 if item.image == nil { item.image = url(child.attribute("href") ?? child.text, base: child.base) }
             case "keywords":
-                for keyword in child.innerText.split(separator: ",") {
-                    if let term = Self.collapsed(String(keyword)), !item.categories.contains(term) {
-                        item.categories.append(term)
-                    }
-                }
+                appendTerms(child.innerText, to: &item.categories)
             default: break
             }
+            return true
+        }
+        if namespace == NS.xhtml, child.name == "body" {
+            // Full content as inline XHTML (`<xhtml:body>` in an RSS 2.0 item).
+            if item.content == nil { item.content = cleanHTML(child.innerMarkup, base: child.base) }
             return true
         }
         if namespace == NS.feedburner, child.name == "origLink" {
@@ -131,6 +132,13 @@ extension ConversionContext {
         }
     }
 
+    /// Appends the comma-separated terms of a keywords or tags element, skipping ones already present.
+    private func appendTerms(_ text: String, to categories: inout [String]) {
+        for keyword in text.split(separator: ",") {
+            if let term = Self.collapsed(String(keyword)), !categories.contains(term) { categories.append(term) }
+        }
+    }
+
     static func integer(_ text: String?) -> Int? {
         guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
         return Int(text)
@@ -154,11 +162,12 @@ extension ConversionContext {
         var guidIsPermaLink = false
         var guidValue: String?
         for child in node.children {
-            guard NS.rssCore.contains(child.namespace) else {
+            guard isCore(child) else {
                 _ = applyCommonExtension(child, to: &item)
                 continue
             }
-            switch child.name {
+            // Core element names are matched case-insensitively, as lenient readers (iTunes) do.
+            switch child.name.lowercased() {
             case "title":
                 if item.title == nil { item.title = plainTitle(child) }
             case "link":
@@ -172,12 +181,16 @@ extension ConversionContext {
                     guidIsPermaLink = permaLink != "false" && URLReference.isAbsolute(value)
                         && URLReference.scheme(of: value).map { $0 == "http" || $0 == "https" } == true
                 }
-            case "pubDate":
-                if item.published == nil { item.published = date(child) }
+            case "pubdate":
+                if let value = date(child) { item.published = value }
             case "author":
                 if let person = Self.person(fromText: child.innerText) { appendUnique(person, to: &item.authors) }
             case "category":
                 if let term = Self.collapsed(child.innerText) { item.categories.append(term) }
+            case "tags":
+                appendTerms(child.innerText, to: &item.categories)
+            case "fullitem":
+                if item.content == nil { item.content = html(child) }
             case "comments":
                 if item.comments == nil { item.comments = url(child.text, base: child.base) }
             case "enclosure":
@@ -203,26 +216,26 @@ extension ConversionContext {
     }
 
     private mutating func rssMetadata(of feed: inout ParsedFeed, root: XMLNode) {
-        let channel = root.children.first { $0.name == "channel" && NS.rssCore.contains($0.namespace) } ?? root
+        let channel = root.children.first { $0.name == "channel" && isCore($0) } ?? root
         var metadata = FeedMetadata()
         var holder = ParsedItem()
         var syndicationPeriod: Int?
         var syndicationFrequency: Int?
-        metadata.language = channel.language ?? root.language
+        metadata.language = (channel.language ?? root.language).flatMap(Self.language)
         for child in channel.children {
-            if NS.rssCore.contains(child.namespace) {
-                switch child.name {
-                case "title": if metadata.title == nil { metadata.title = plainTitle(child) }
+            if isCore(child) {
+                switch child.name.lowercased() {
+                case "title": Self.fill(&metadata.title, with: plainTitle(child))
                 case "link": if metadata.link == nil { metadata.link = url(child.innerText, base: child.base) }
-                case "description": if metadata.subtitle == nil { metadata.subtitle = html(child) }
-                case "language": if let value = Self.collapsed(child.text) { metadata.language = value }
+                case "description": Self.fill(&metadata.subtitle, with: html(child))
+                case "language": if let value = Self.language(child.text) { metadata.language = value }
                 case "copyright": if metadata.rights == nil { metadata.rights = Self.collapsed(child.innerText) }
                 case "generator": if metadata.generator == nil { metadata.generator = Self.collapsed(child.innerText) }
-                case "lastBuildDate": if metadata.updated == nil { metadata.updated = date(child) }
-                case "pubDate": if metadata.updated == nil { metadata.updated = date(child) }
-                case "managingEditor", "webMaster":
+                case "lastbuilddate": if metadata.updated == nil { metadata.updated = date(child) }
+                case "pubdate": if metadata.updated == nil { metadata.updated = date(child) }
+                case "managingeditor", "webmaster":
                     if let person = Self.person(fromText: child.innerText), !metadata.authors.contains(person),
-                        child.name == "managingEditor" || metadata.authors.isEmpty
+                        child.name.lowercased() == "managingeditor" || metadata.authors.isEmpty
                     {
                         metadata.authors.append(person)
                     }
@@ -231,9 +244,9 @@ extension ConversionContext {
                         metadata.image = url(urlNode.text, base: urlNode.base)
                     }
                 case "ttl": feed.schedule.ttlMinutes = Self.integer(child.text)
-                case "skipHours":
+                case "skiphours":
                     feed.schedule.skipHours = Set(child.children.compactMap { Self.integer($0.text) }.filter { (0...24).contains($0) }.map { $0 % 24 })
-                case "skipDays":
+                case "skipdays":
                     feed.schedule.skipDays = Set(child.children.compactMap { Self.collapsed($0.text)?.capitalized })
                 default: break
                 }
@@ -253,9 +266,12 @@ extension ConversionContext {
             }
             if NS.dcAny.contains(child.namespace) {
                 switch child.name {
-                case "language": if metadata.language == nil || child.language == nil { metadata.language = Self.collapsed(child.text) }
+                case "language":
+                    if metadata.language == nil || child.language == nil {
+                        metadata.language = Self.language(child.text)
+                    }
                 case "rights": if metadata.rights == nil { metadata.rights = Self.collapsed(child.innerText) }
-                case "publisher", "creator":
+                case "publisher", "creator", "author":
                     if let person = Self.person(fromText: child.innerText), !metadata.authors.contains(person) {
                         metadata.authors.append(person)
                     }

@@ -5,11 +5,19 @@ import XMLSupport
 /// Turns element trees into normalized fields: text constructs, links, people, dates.
 struct ConversionContext {
     let options: FeedParser.Options
+    /// Namespaces of the document's own elements (see `XMLFeedReader.coreNamespaces(of:dialect:)`).
+    let coreNamespaces: Set<String?>
     /// Problems found while converting (unparseable dates).
     var warnings: [String] = []
 
-    init(options: FeedParser.Options) {
+    init(options: FeedParser.Options, coreNamespaces: Set<String?> = NS.rssCore) {
         self.options = options
+        self.coreNamespaces = coreNamespaces
+    }
+
+    /// True when the element belongs to the document's own format rather than to an extension.
+    func isCore(_ node: XMLNode) -> Bool {
+        coreNamespaces.contains(node.namespace)
     }
 
     // MARK: Text
@@ -33,6 +41,11 @@ struct ConversionContext {
         return result.isEmpty ? nil : result
     }
 
+    /// A language tag as written, with `_` (a POSIX locale habit) replaced by `-`; nil when empty.
+    static func language(_ text: String) -> String? {
+        collapsed(text)?.replacingOccurrences(of: "_", with: "-")
+    }
+
     /// Trimmed text, nil when empty.
     static func trimmed(_ text: String) -> String? {
         let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -42,6 +55,15 @@ struct ConversionContext {
     /// True when the string looks like it contains HTML markup or references.
     static func looksLikeHTML(_ text: String) -> Bool {
         text.utf8.contains { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }
+    }
+
+    /// Fills a feed-level text field from a present element: the first non-empty value wins, and an element
+    /// that is present but empty gives "" (missing stays nil).
+    ///
+    /// Item fields do not make this distinction: consumers fall back from an item's nil title or summary.
+    static func fill(_ field: inout String?, with value: @autoclosure () -> String?) {
+        guard field?.isEmpty ?? true else { return }
+        field = value() ?? field ?? ""
     }
 
     /// Plain-text title from an RSS-style element whose text may be escaped HTML.
@@ -70,28 +92,43 @@ struct ConversionContext {
 
     /// The kind of an Atom text construct.
     enum TextKind {
-        case text, html, xhtml, base64
+        case text, html, xhtml
     }
 
+    /// The kind of content a text construct holds once decoded (Atom 0.3 `mode="base64"` aside).
     static func textKind(of node: XMLNode) -> TextKind {
         let type = node.attribute("type")?.lowercased().trimmingCharacters(in: .whitespaces) ?? "text"
         let mode = node.attribute("mode")?.lowercased()
-        if mode == "base64" { return .base64 }
         if mode == "escaped" { return type.contains("plain") ? .text : .html }
+        if mode == "base64" {
+            // Atom 0.3's default type is text/plain: decoded bytes are text unless the type says markup.
+            return type.contains("html") || type.contains("xml") ? .html : .text
+        }
         switch type {
         case "html", "text/html": return .html
         case "xhtml", "application/xhtml+xml": return .xhtml
-        case "text", "text/plain", "": return mode == "xml" ? .xhtml : .text
+        case "text", "text/plain", "": return mode == "xml" || !node.children.isEmpty ? .xhtml : .text
         default:
             if mode == "xml" || !node.children.isEmpty { return .xhtml }
             return type.hasPrefix("text/") ? .text : .html
         }
     }
 
+    /// True for an Atom 0.3 construct whose content is base64-encoded.
+    static func isBase64(_ node: XMLNode) -> Bool {
+        node.attribute("mode")?.lowercased() == "base64"
+    }
+
     /// Markup inside an XHTML construct: the content of its wrapping `div`, or all of it.
+    ///
+    /// Only Atom 1.0 wraps XHTML in a `div` that is not part of the content (`type="xhtml"`); in Atom 0.3
+    /// (`type="application/xhtml+xml" mode="xml"`) and in text constructs with unescaped child
+    /// elements, a `div` is content and is kept.
     static func xhtmlMarkup(_ node: XMLNode) -> String {
+        let type = node.attribute("type")?.lowercased().trimmingCharacters(in: .whitespaces)
+        let hasWrapper = type == "xhtml" || (node.namespace == NS.atom10 && type == "application/xhtml+xml")
         let significantText = node.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-        if node.children.count == 1, let div = node.children.first, div.name == "div", significantText,
+        if hasWrapper, node.children.count == 1, let div = node.children.first, div.name == "div", significantText,
             div.tail.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
         {
             return div.innerMarkup
@@ -101,23 +138,29 @@ struct ConversionContext {
 
     /// An Atom text construct as plain text (titles).
     func constructText(_ node: XMLNode) -> String? {
+        if Self.isBase64(node) {
+            guard let decoded = Self.decodeBase64(node.text) else { return nil }
+            return Self.textKind(of: node) == .text
+                ? Self.collapsed(decoded) : Self.collapsed(HTMLSanitizer.plainText(decoded))
+        }
         switch Self.textKind(of: node) {
-        case .text: return node.children.isEmpty ? Self.collapsed(node.text) : Self.collapsed(node.innerText)
+        case .text: return Self.collapsed(node.text)
         case .html: return Self.collapsed(HTMLSanitizer.plainText(node.children.isEmpty ? node.text : node.innerMarkup))
         case .xhtml: return Self.collapsed(HTMLSanitizer.plainText(Self.xhtmlMarkup(node)))
-        case .base64: return Self.decodeBase64(node.text).flatMap(Self.collapsed)
         }
     }
 
     /// An Atom text construct as HTML (summary, content, subtitle, rights).
     func constructHTML(_ node: XMLNode) -> String? {
+        if Self.isBase64(node) {
+            guard let decoded = Self.decodeBase64(node.text) else { return nil }
+            if Self.textKind(of: node) == .text { return Self.trimmed(decoded).map(HTMLEntities.escape) }
+            return cleanHTML(decoded, base: node.base)
+        }
         switch Self.textKind(of: node) {
-        case .text:
-            guard let text = Self.trimmed(node.children.isEmpty ? node.text : node.innerText) else { return nil }
-            return HTMLEntities.escape(text)
+        case .text: return Self.trimmed(node.text).map(HTMLEntities.escape)
         case .html: return cleanHTML(node.children.isEmpty ? node.text : node.innerMarkup, base: node.base)
         case .xhtml: return cleanHTML(Self.xhtmlMarkup(node), base: node.base)
-        case .base64: return Self.decodeBase64(node.text).flatMap { cleanHTML($0, base: node.base) }
         }
     }
 
@@ -145,34 +188,41 @@ struct ConversionContext {
 
     // MARK: People
 
-    /// A person from an RSS-style string: "me@example.org (Me)", "Me <me@example.org>", "Me" or an address.
+    /// A person from an RSS-style string: "me@example.org (Me)", "Me (me@example.org)", "Me <me@example.org>",
+    /// "Me" or an address.
+    ///
+    /// The first word containing "@" is the email address; what is left, without the brackets that held
+    /// either part, is the name.
     static func person(fromText text: String) -> Person? {
         guard let text = collapsed(text) else { return nil }
-        if let open = text.firstIndex(of: "("), text.hasSuffix(")") {
-            let name = collapsed(String(text[text.index(after: open)..<text.index(before: text.endIndex)]))
-            let address = collapsed(String(text[..<open]))
-            if let address, address.contains("@") { return Person(name: name, email: address) }
-            return Person(name: name ?? address)
+        let delimiters: Set<Character> = [" ", "(", ")", "<", ">", "[", "]", "\"", ","]
+        guard
+            let at = text.firstIndex(of: "@"),
+            case let start = text[..<at].lastIndex(where: { delimiters.contains($0) }).map(text.index(after:))
+                ?? text.startIndex,
+            case let end = text[at...].firstIndex(where: { delimiters.contains($0) }) ?? text.endIndex,
+            start < at, text.index(after: at) < end
+        else {
+            return Person(name: text)
         }
-        if let open = text.firstIndex(of: "<"), text.hasSuffix(">") {
-            let address = collapsed(String(text[text.index(after: open)..<text.index(before: text.endIndex)]))
-            let name = collapsed(String(text[..<open]))
-            return Person(name: name, email: address)
-        }
-        if text.contains("@"), !text.contains(" ") {
-            return Person(email: text)
-        }
-        return Person(name: text)
+        var email = String(text[start..<end])
+        if email.lowercased().hasPrefix("mailto:") { email.removeFirst(7) }
+        var rest = String(text[..<start]) + String(text[end...])
+        for empty in ["()", "<>", "[]", "\"\""] { rest = rest.replacingOccurrences(of: empty, with: "") }
+        var name = rest.trimmingCharacters(in: .whitespaces)
+        if name.hasPrefix("("), name.hasSuffix(")") { name = String(name.dropFirst().dropLast()) }
+        return Person(name: collapsed(name), email: email)
     }
 
     /// A person from an Atom person construct.
     func person(fromAtom node: XMLNode) -> Person? {
         var person = Person()
-        for child in node.children where NS.atomAny.contains(child.namespace) || child.namespace == nil {
+        for child in node.children
+        where child.namespace == node.namespace || NS.atomAny.contains(child.namespace) || child.namespace == nil {
             switch child.name {
             case "name": person.name = Self.collapsed(child.innerText)
             case "email": person.email = Self.collapsed(child.text)
-            case "uri", "url": person.uri = url(child.text, base: child.base)
+            case "uri", "url", "homepage": if person.uri == nil { person.uri = url(child.text, base: child.base) }
             default: break
             }
         }

@@ -35,7 +35,8 @@ public struct FeedParser: Sendable {
     ///
     /// - Parameters:
     ///   - data: the document bytes, as received (decoded transfer encoding, any charset).
-    ///   - url: the document's final URL; the base for relative links.
+    ///   - url: the document's final URL; the base for relative links when it is an http(s) URL. Other
+    ///     URLs (a local `file:` path) are not a base: links stay relative unless `xml:base` says otherwise.
     ///   - httpCharset: the charset parameter of the HTTP Content-Type, if any.
     /// - Returns: the feed, possibly with warnings.
     /// - Throws: `ParseError` when the document is empty, not a feed or unreadable.
@@ -44,6 +45,7 @@ public struct FeedParser: Sendable {
             throw ParseError(.emptyBody, "the document is empty")
         }
         var feed: ParsedFeed
+        let url = url.flatMap(Self.httpBase)
         if data[first] == UInt8(ascii: "{") || data[first] == UInt8(ascii: "[") {
             feed = try JSONFeedReader(options: options, documentURL: url).read(data)
         } else {
@@ -60,16 +62,26 @@ public struct FeedParser: Sendable {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0xEF || byte == 0xBB || byte == 0xBF
     }
 
+    /// The document URL as a base for relative links: http(s) URLs only.
+    private static func httpBase(_ url: String) -> String? {
+        let scheme = URLReference.scheme(of: url)
+        return scheme == "http" || scheme == "https" ? url : nil
+    }
+
     /// True when the first bytes look like binary data rather than text in any encoding a feed uses.
+    ///
+    /// Whitespace before the first tag is text; a control character that starts the document is not.
     private static func looksBinary(_ data: [UInt8]) -> Bool {
         let head = data.prefix(1024)
         if head.starts(with: [0xFE, 0xFF]) || head.starts(with: [0xFF, 0xFE]) || head.starts(with: [0, 0, 0xFE, 0xFF])
             || head.starts(with: [0x00, 0x3C]) || head.starts(with: [0x3C, 0x00])
+            || head.starts(with: [0x00, 0x00, 0x00, 0x3C])
         {
             return false  // UTF-16/32
         }
         var controls = 0
         for byte in head where byte < 0x09 || (byte > 0x0D && byte < 0x20) { controls += 1 }
-        return controls > head.count / 10 || head.first.map { $0 != UInt8(ascii: "<") && $0 < 0x20 } == true
+        let first = head.first { !isSpaceOrBOM($0) }
+        return controls > head.count / 10 || first.map { $0 != UInt8(ascii: "<") && $0 < 0x20 } == true
     }
 }

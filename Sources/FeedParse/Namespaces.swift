@@ -27,4 +27,8 @@ enum NS {
     static let dcAny: Set<String?> = [dc, dcterms]
     static let mediaAny: Set<String?> = [media, mediaNoSlash]
     static let itunesAny: Set<String?> = [itunes, itunesAlt]
+    /// Namespaces that are never a feed format's own vocabulary (extensions, RDF, XHTML).
+    static let foreign: Set<String?> = [
+        rdf, dc, dcterms, content, media, mediaNoSlash, itunes, itunesAlt, slash, sy, feedburner, xhtml, admin,
+    ]
 }

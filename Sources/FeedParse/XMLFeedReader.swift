@@ -14,15 +14,17 @@ struct XMLFeedReader {
         var items: [ParsedItem] = []
         var format: ParsedFeed.Format?
         var dialect: Dialect?
+        var coreNamespaces: Set<String?> = []
         var itemWarnings: [String] = []
         let result = input.bytes.withUnsafeBytes { bytes in
             parser.parse(bytes, encoding: input.encoding) { record, root in
                 if dialect == nil {
                     format = Self.detectFormat(root)
                     dialect = format.map(Dialect.init)
+                    if let dialect { coreNamespaces = Self.coreNamespaces(of: root, dialect: dialect) }
                 }
-                guard let dialect, Self.isItem(record, in: dialect) else { return }
-                var context = ConversionContext(options: options)
+                guard let dialect, Self.isItem(record, in: dialect, coreNamespaces: coreNamespaces) else { return }
+                var context = ConversionContext(options: options, coreNamespaces: coreNamespaces)
                 items.append(context.item(from: record, dialect: dialect))
                 itemWarnings.append(contentsOf: context.warnings)
             }
@@ -50,9 +52,11 @@ struct XMLFeedReader {
         }), items.isEmpty {
             throw ParseError(.malformed, "entity expansion refused: \(amplification)")
         }
-        var context = ConversionContext(options: options)
+        let rootDialect = Dialect(format)
+        var context = ConversionContext(
+            options: options, coreNamespaces: Self.coreNamespaces(of: root, dialect: rootDialect))
         var feed = ParsedFeed(format: format)
-        context.fillMetadata(of: &feed, root: root, dialect: Dialect(format))
+        context.fillMetadata(of: &feed, root: root, dialect: rootDialect)
         feed.items = items
         feed.warnings = input.warnings
         if !result.isWellFormed {
@@ -78,21 +82,38 @@ struct XMLFeedReader {
             default: return .rss20
             }
         case ("RDF", _):
-            let isRSS090 = root.children.contains { $0.namespace == NS.rss090 }
+            let isRSS090 =
+                root.namespaceDeclarations[""] == NS.rss090 || root.children.contains { $0.namespace == NS.rss090 }
             return isRSS090 ? .rss090 : .rss10
         case ("feed", NS.atom10): return .atom10
         case ("feed", NS.atom03): return .atom03
-        case ("feed", nil): return root.attribute("version") == "0.3" ? .atom03 : .atom10
+        case ("feed", let namespace) where !NS.foreign.contains(namespace):
+            // No namespace, or a pre-standard one (Echo, Pie, Necho): the version attribute decides.
+            return root.attribute("version")?.trimmingCharacters(in: .whitespaces) == "0.3" ? .atom03 : .atom10
         case ("channel", _) where root.namespace == nil || root.namespace == NS.rss10: return .rss091
         default: return nil
         }
     }
 
-    static func isItem(_ node: XMLNode, in dialect: Dialect) -> Bool {
+    static func isItem(_ node: XMLNode, in dialect: Dialect, coreNamespaces: Set<String?>) -> Bool {
         switch dialect {
-        case .rss: return node.name == "item" && NS.rssCore.contains(node.namespace)
-        case .atom: return node.name == "entry" && (NS.atomAny.contains(node.namespace) || node.namespace == nil)
+        case .rss: return node.name == "item" && coreNamespaces.contains(node.namespace)
+        case .atom: return node.name == "entry" && coreNamespaces.contains(node.namespace)
         }
+    }
+
+    /// Namespaces whose elements are the format's own: the standard ones, plus the root element's
+    /// namespace (for RSS 1.0, the default namespace declared on rdf:RDF) when it is not a known
+    /// extension, so feeds written against an old or misspelt namespace URI still read.
+    static func coreNamespaces(of root: XMLNode, dialect: Dialect) -> Set<String?> {
+        var namespaces: Set<String?>
+        switch dialect {
+        case .rss: namespaces = NS.rssCore
+        case .atom: namespaces = NS.atomAny.union([nil])
+        }
+        let own = root.namespace == NS.rdf ? root.namespaceDeclarations[""] : root.namespace
+        if let own, !NS.foreign.contains(own), dialect == .atom || !NS.atomAny.contains(own) { namespaces.insert(own) }
+        return namespaces
     }
 }
 

@@ -14,6 +14,7 @@ extension HTMLSanitizer {
             text.reserveCapacity(source.count)
             var skippedElement: String?
             var skippedDepth = 0
+            let roles = plainTextRoles
             while let token = tokenizer.next() {
                 switch token {
                 case .text(let range):
@@ -23,11 +24,16 @@ extension HTMLSanitizer {
                 case .startTag(let tag):
                     if let skipped = skippedElement {
                         if tag.name == skipped { skippedDepth += 1 }
-                    } else if plainTextSkippedElements.contains(tag.name) {
+                        continue
+                    }
+                    switch roles[tag.name, tag.nameHash] {
+                    case .skipsContent:
                         skippedElement = tag.name
                         skippedDepth = 1
-                    } else if wordSeparatingElements.contains(tag.name) {
+                    case .separatesWords:
                         text.append(UInt8(ascii: " "))
+                    case nil:
+                        break
                     }
                 case .endTag(let tag):
                     if let skipped = skippedElement {
@@ -35,7 +41,7 @@ extension HTMLSanitizer {
                             skippedDepth -= 1
                             if skippedDepth == 0 { skippedElement = nil }
                         }
-                    } else if wordSeparatingElements.contains(tag.name) {
+                    } else if roles[tag.name, tag.nameHash] == .separatesWords {
                         text.append(UInt8(ascii: " "))
                     }
                 case .rawText, .comment, .doctype:
@@ -46,50 +52,80 @@ extension HTMLSanitizer {
         }
     }
 
-    /// Elements whose content `plainText` drops (`script` and `style` content is raw text anyway).
-    static let plainTextSkippedElements: Set<String> = ["script", "style", "template"]
+    /// What a tag means to `plainText`.
+    enum PlainTextRole: Sendable {
+        /// `script`, `style`, `template`: the content is not text (`script` and `style` content is raw text anyway).
+        case skipsContent
+        /// Block-level elements and `br`: their start and end tags become a space.
+        case separatesWords
+    }
 
-    /// Elements whose start and end tags `plainText` turns into a space.
-    static let wordSeparatingElements: Set<String> = [
-        "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div", "dl", "dt",
-        "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "nav",
-        "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
-    ]
+    static let plainTextRoles = HTMLNameTable<PlainTextRole>(
+        ["script", "style", "template"].map { ($0, .skipsContent) }
+            + [
+                "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "div", "dl", "dt",
+                "figcaption", "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
+                "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
+            ].map { ($0, .separatesWords) })
 
     /// Collapses whitespace runs to one space, trims, and drops characters illegal in XML 1.0.
-    static func collapsingWhitespace(_ bytes: [UInt8]) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count)
-        var hasPendingSpace = false
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            var whitespaceLength = 0
-            if byte.isHTMLWhitespace {
-                whitespaceLength = 1
-            } else if byte == 0xC2, index + 1 < bytes.count, bytes[index + 1] == 0xA0 {
-                whitespaceLength = 2
-            } else if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80, bytes[index + 2] & 0xFE == 0xA8 {
-                whitespaceLength = 3
+    static func collapsingWhitespace(_ text: [UInt8]) -> String {
+        text.withUnsafeBufferPointer { bytes in
+            String(unsafeUninitializedCapacity: bytes.count) { output in
+                var count = 0
+                var hasPendingSpace = false
+                var index = 0
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    if byte > 0x20 && byte < 0x80 {  // the common case: ASCII text
+                        if hasPendingSpace {
+                            if count > 0 {
+                                output[count] = UInt8(ascii: " ")
+                                count += 1
+                            }
+                            hasPendingSpace = false
+                        }
+                        output[count] = byte
+                        count += 1
+                        index += 1
+                        continue
+                    }
+                    var length = 1
+                    var isSpace = false
+                    var isDropped = false
+                    if byte.isHTMLWhitespace {
+                        isSpace = true
+                    } else if byte < 0x20 {
+                        isDropped = true  // other C0 controls
+                    } else if byte == 0xC2, index + 1 < bytes.count, bytes[index + 1] == 0xA0 {
+                        isSpace = true
+                        length = 2
+                    } else if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80,
+                        bytes[index + 2] & 0xFE == 0xA8
+                    {
+                        isSpace = true  // U+2028, U+2029
+                        length = 3
+                    } else if byte == 0xEF, index + 2 < bytes.count, bytes[index + 1] == 0xBF,
+                        bytes[index + 2] & 0xFE == 0xBE
+                    {
+                        isDropped = true  // U+FFFE, U+FFFF
+                        length = 3
+                    }
+                    if isSpace {
+                        hasPendingSpace = true
+                    } else if !isDropped {
+                        if hasPendingSpace, count > 0 {
+                            output[count] = UInt8(ascii: " ")
+                            count += 1
+                        }
+                        hasPendingSpace = false
+                        output[count] = byte
+                        count += 1
+                    }
+                    index += length
+                }
+                return count
             }
-            if whitespaceLength > 0 {
-                hasPendingSpace = true
-                index += whitespaceLength
-                continue
-            }
-            if byte < 0x20 {  // other C0 controls
-                index += 1
-                continue
-            }
-            if byte == 0xEF, index + 2 < bytes.count, bytes[index + 1] == 0xBF, bytes[index + 2] & 0xFE == 0xBE {
-                index += 3  // U+FFFE, U+FFFF
-                continue
-            }
-            if hasPendingSpace, !output.isEmpty { output.append(UInt8(ascii: " ")) }
-            hasPendingSpace = false
-            output.append(byte)
-            index += 1
         }
-        return String(decoding: output, as: UTF8.self)
     }
 }

@@ -18,16 +18,76 @@ struct HTMLTagRule: Sendable {
         case definition, cell, tableSection
     }
 
+    /// How an allowed attribute's value is checked.
+    enum AttributeKind: Sendable {
+        case text
+        case url
+        /// `img src`: a URL that may also be a base64 PNG, GIF, JPEG or WebP `data:` URL.
+        case imageURL
+        case srcset
+    }
+
+    struct Attribute: Sendable {
+        let name: String
+        let nameHash: UInt32
+        /// The name as constant bytes, written without reference counting.
+        let nameBytes: StaticString
+        let kind: AttributeKind
+    }
+
     let name: String
-    /// Allowed attributes besides the global `lang` and `dir`.
-    let attributes: [String]
+    /// The name as constant bytes, written without reference counting.
+    let nameBytes: StaticString
+    /// Allowed attributes, the global `lang` and `dir` included; at most 32.
+    let attributes: [Attribute]
     let flags: Flags
     let group: Group?
 }
 
+extension [UInt8] {
+    /// Appends the bytes of a constant string.
+    mutating func append(_ text: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+}
+
+/// An open-addressing table from tag name to value, probed with the hash the tokenizer computed,
+/// so a lookup costs no string hashing.
+struct HTMLNameTable<Value: Sendable>: Sendable {
+    private var entries = [(name: String, hash: UInt32, value: Value)?](repeating: nil, count: 256)
+
+    init(_ pairs: [(String, Value)]) {
+        precondition(pairs.count < entries.count / 2, "HTMLNameTable is sized for at most 127 names")
+        for (name, value) in pairs {
+            let hash = HTMLNameHash.of(name)
+            var slot = Int(hash) & (entries.count - 1)
+            while entries[slot] != nil { slot = (slot + 1) & (entries.count - 1) }
+            entries[slot] = (name, hash, value)
+        }
+    }
+
+    /// The value for `name`, whose `HTMLNameHash` is `hash`.
+    subscript(name: String, hash: UInt32) -> Value? {
+        var slot = Int(hash) & (entries.count - 1)
+        while let entry = entries[slot] {
+            if entry.hash == hash, entry.name == name { return entry.value }
+            slot = (slot + 1) & (entries.count - 1)
+        }
+        return nil
+    }
+}
+
+/// What the sanitizer does with a start or end tag it knows.
+enum HTMLTagAction: Sendable {
+    /// Keep the element; the index is into `HTMLSanitizer.tagRules`.
+    case keep(Int)
+    /// Remove the element and its content. Foreign (SVG, MathML) elements honour `/>`.
+    case removeWithContent(isForeign: Bool)
+}
+
 extension HTMLSanitizer {
     /// Attributes allowed on every kept element.
-    static let globalAttributes = ["lang", "dir"]
+    static let globalAttributes: [StaticString] = ["lang", "dir"]
 
     /// Attributes holding one URL; `srcset` holds a list and is handled per candidate.
     static let urlAttributes: Set<String> = ["href", "src", "poster", "cite"]
@@ -41,17 +101,40 @@ extension HTMLSanitizer {
     /// Dropped-content elements that may be self-closing (foreign content honours `/>`).
     static let foreignElements: Set<String> = ["svg", "math"]
 
+    /// The action for every tag name the sanitizer knows; other tags are removed and their content kept.
+    static let tagActions = HTMLNameTable<HTMLTagAction>(
+        tagRules.enumerated().map { ($0.element.name, .keep($0.offset)) }
+            + droppedContentElements.map { ($0, .removeWithContent(isForeign: foreignElements.contains($0))) })
+
     /// The deepest nesting kept; start tags beyond it are dropped (their content is kept).
     static let maxDepth = 128
 
-    /// Kept elements; their indices key `tagRuleIndex` and the sanitizer's open-element bookkeeping.
+    /// Kept elements; their indices key `tagActions` and the sanitizer's open-element bookkeeping.
     static let tagRules: [HTMLTagRule] = {
         typealias F = HTMLTagRule.Flags
         let block: F = [.isSpecial, .closesParagraph]
         var rules: [HTMLTagRule] = []
-        func add(_ names: [String], _ attributes: [String] = [], _ flags: F = [], _ group: HTMLTagRule.Group? = nil) {
-            for name in names {
-                rules.append(HTMLTagRule(name: name, attributes: attributes, flags: flags, group: group))
+        func add(
+            _ names: [StaticString], _ attributes: [StaticString] = [], _ flags: F = [],
+            _ group: HTMLTagRule.Group? = nil
+        ) {
+            for nameBytes in names {
+                let name = nameBytes.description
+                let allowed = (attributes + globalAttributes).map { attributeBytes in
+                    let attribute = attributeBytes.description
+                    let kind: HTMLTagRule.AttributeKind
+                    if attribute == "srcset" {
+                        kind = .srcset
+                    } else if urlAttributes.contains(attribute) {
+                        kind = name == "img" && attribute == "src" ? .imageURL : .url
+                    } else {
+                        kind = .text
+                    }
+                    return HTMLTagRule.Attribute(
+                        name: attribute, nameHash: HTMLNameHash.of(attribute), nameBytes: attributeBytes, kind: kind)
+                }
+                rules.append(
+                    HTMLTagRule(name: name, nameBytes: nameBytes, attributes: allowed, flags: flags, group: group))
             }
         }
         add(["a"], ["href", "title", "rel"])
@@ -84,30 +167,32 @@ extension HTMLSanitizer {
         return rules
     }()
 
-    /// Index into `tagRules` by tag name.
-    static let tagRuleIndex: [String: Int] = Dictionary(
-        uniqueKeysWithValues: tagRules.enumerated().map { ($0.element.name, $0.offset) })
 
-    /// Keys into the sanitizer's `innermost` table besides the per-rule ones.
-    enum ScopeKey {
-        static let specialElement = tagRules.count + HTMLTagRule.Group.allCases.count
-        static let tableScope = specialElement + 1
-        static let count = tableScope + 1
-        static func group(_ group: HTMLTagRule.Group) -> Int { tagRules.count + group.rawValue }
-    }
+    /// Positions the sanitizer's bookkeeping uses, computed once from `tagRules`.
+    struct Indices: Sendable {
+        /// `tagRules` indices of the elements the implied-end-tag rules name.
+        let paragraph = Self.index("p")
+        let listItem = Self.index("li")
+        let anchor = Self.index("a")
+        let table = Self.index("table")
+        let tableRow = Self.index("tr")
+        let image = Self.index("img")
+        /// Keys into the sanitizer's `innermost` table after the per-rule ones: one per group, then these.
+        let specialElement = tagRules.count + HTMLTagRule.Group.allCases.count
+        let tableScope = tagRules.count + HTMLTagRule.Group.allCases.count + 1
+        let count = tagRules.count + HTMLTagRule.Group.allCases.count + 2
+        let maxDepth = HTMLSanitizer.maxDepth
+        private let groupBase = tagRules.count
 
-    /// `tagRules` indices of the elements the implied-end-tag rules name.
-    enum RuleIndex {
-        static let paragraph = index("p")
-        static let listItem = index("li")
-        static let anchor = index("a")
-        static let table = index("table")
-        static let tableRow = index("tr")
-        static let image = index("img")
+        func group(_ group: HTMLTagRule.Group) -> Int { groupBase + group.rawValue }
 
         private static func index(_ name: String) -> Int {
-            guard let index = tagRuleIndex[name] else { fatalError("\(name) missing from HTMLSanitizer.tagRules") }
+            guard let index = tagRules.firstIndex(where: { $0.name == name }) else {
+                fatalError("\(name) missing from HTMLSanitizer.tagRules")
+            }
             return index
         }
     }
+
+    static let indices = Indices()
 }

@@ -49,12 +49,24 @@ extension HTMLSanitizer {
     static func safeSrcset(_ raw: String, resolve: (String) -> String?) -> String? {
         var kept: [String] = []
         for (url, descriptor) in srcsetCandidates(raw) {
-            guard descriptor.utf8.allSatisfy(isDescriptorByte),
+            guard descriptor.utf8.allSatisfy(isDescriptorByte), !hasSchemeAfterComma(url),
                 let safe = safeURL(url, allowsDataImage: false, resolve: resolve)
             else { continue }
             kept.append(descriptor.isEmpty ? safe : safe + " " + descriptor)
         }
         return kept.isEmpty ? nil : kept.joined(separator: ", ")
+    }
+
+    /// Whether a piece of `url` after a ',' starts with a disallowed scheme (`/a.png,javascript:x`).
+    ///
+    /// HTML reads such a candidate as one relative URL, but naive srcset parsers split on commas.
+    private static func hasSchemeAfterComma(_ url: String) -> Bool {
+        url.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true).dropFirst().contains { piece in
+            if case .scheme(let scheme) = urlKind(normalizedURL(String(decoding: piece, as: UTF8.self))) {
+                return !allowedSchemes.contains(scheme)
+            }
+            return false
+        }
     }
 
     private static func isDescriptorByte(_ byte: UInt8) -> Bool {
@@ -126,25 +138,29 @@ extension HTMLSanitizer {
 
     /// Classifies a normalized URL by its scheme.
     static func urlKind(_ url: String) -> URLKind {
-        let bytes = url.utf8
-        var index = bytes.startIndex
-        var isValidScheme = bytes.first?.isASCIILetter ?? false
-        while index < bytes.endIndex {
-            let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: ":"):
-                guard isValidScheme else { return .invalid }
-                return .scheme(String(decoding: bytes[..<index].map { $0 | 0x20 }, as: UTF8.self))
-            case UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"):
-                return .relative
-            case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."):
-                break
-            default:
-                if !byte.isASCIIAlphanumeric { isValidScheme = false }
+        var url = url
+        return url.withUTF8 { bytes in
+            var isValidScheme = bytes.first?.isASCIILetter ?? false
+            for index in 0..<bytes.count {
+                let byte = bytes[index]
+                switch byte {
+                case UInt8(ascii: ":"):
+                    guard isValidScheme else { return .invalid }
+                    return .scheme(
+                        String(unsafeUninitializedCapacity: index) { buffer in
+                            for offset in 0..<index { buffer[offset] = bytes[offset] | 0x20 }
+                            return index
+                        })
+                case UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"):
+                    return .relative
+                case UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                    break
+                default:
+                    if !byte.isASCIIAlphanumeric { isValidScheme = false }
+                }
             }
-            index = bytes.index(after: index)
+            return .relative
         }
-        return .relative
     }
 
     /// Whether `url` is a base64 PNG, GIF, JPEG or WebP `data:` URL.

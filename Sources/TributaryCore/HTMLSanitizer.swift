@@ -74,10 +74,14 @@ private struct SanitizerRun {
     var stack: [OpenElement] = []
     /// Stack index of the innermost open element per rule, group, special and table-scope key; -1 when none.
     /// Keeps every implied-end-tag decision O(1) however deep the stack is.
-    var innermost = [Int](repeating: -1, count: HTMLSanitizer.ScopeKey.count)
+    var innermost = [Int](repeating: -1, count: HTMLSanitizer.indices.count)
     /// The removed element whose content is being skipped, and how many of it are open.
     var skippedElement: String?
+    var isSkippedElementForeign = false
     var skippedDepth = 0
+    let rules = HTMLSanitizer.tagRules
+    let actions = HTMLSanitizer.tagActions
+    let indices = HTMLSanitizer.indices
 
     init(source: UnsafeBufferPointer<UInt8>, resolve: @escaping (String) -> String?) {
         self.source = source
@@ -94,7 +98,7 @@ private struct SanitizerRun {
         case .startTag(let tag):
             handleStartTag(tag)
         case .endTag(let tag):
-            handleEndTag(tag.name)
+            handleEndTag(tag)
         case .comment, .doctype:
             break
         }
@@ -102,96 +106,93 @@ private struct SanitizerRun {
 
     mutating func handleStartTag(_ tag: HTMLTag) {
         if let skipped = skippedElement {
-            if tag.name == skipped, !(tag.isSelfClosing && HTMLSanitizer.foreignElements.contains(skipped)) {
-                skippedDepth += 1
-            }
+            if tag.name == skipped, !(tag.isSelfClosing && isSkippedElementForeign) { skippedDepth += 1 }
             return
         }
-        if HTMLSanitizer.droppedContentElements.contains(tag.name) {
-            if !(tag.isSelfClosing && HTMLSanitizer.foreignElements.contains(tag.name)) {
+        switch actions[tag.name, tag.nameHash] {
+        case nil:
+            return
+        case .removeWithContent(let isForeign):
+            if !(tag.isSelfClosing && isForeign) {
                 skippedElement = tag.name
+                isSkippedElementForeign = isForeign
                 skippedDepth = 1
             }
-            return
-        }
-        guard let ruleIndex = HTMLSanitizer.tagRuleIndex[tag.name] else { return }
-        let rule = HTMLSanitizer.tagRules[ruleIndex]
-        closeImpliedElements(before: ruleIndex, rule)
-        let isVoid = rule.flags.contains(.isVoid)
-        guard isVoid || stack.count < HTMLSanitizer.maxDepth else { return }
-        let mark = output.count
-        output.append(UInt8(ascii: "<"))
-        output.append(contentsOf: rule.name.utf8)
-        let hasURL = appendAttributes(of: tag, rule)
-        if ruleIndex == HTMLSanitizer.RuleIndex.image, !hasURL {  // an img without a usable source shows nothing
-            output.removeSubrange(mark...)
-            return
-        }
-        if isVoid {
-            output.append(contentsOf: "/>".utf8)
-        } else {
-            output.append(UInt8(ascii: ">"))
-            push(ruleIndex, rule)
+        case .keep(let ruleIndex):
+            let flags = rules[ruleIndex].flags
+            closeImpliedElements(before: ruleIndex, flags: flags, group: rules[ruleIndex].group)
+            let isVoid = flags.contains(.isVoid)
+            guard isVoid || stack.count < indices.maxDepth else { return }
+            let mark = output.count
+            output.append(UInt8(ascii: "<"))
+            output.append(rules[ruleIndex].nameBytes)
+            let hasImage = appendAttributes(of: tag, rules[ruleIndex].attributes)
+            if ruleIndex == indices.image, !hasImage {  // an img without a usable source shows nothing
+                output.removeSubrange(mark...)
+                return
+            }
+            if isVoid {
+                output.append(UInt8(ascii: "/"))
+                output.append(UInt8(ascii: ">"))
+            } else {
+                output.append(UInt8(ascii: ">"))
+                push(ruleIndex, flags: flags, group: rules[ruleIndex].group)
+            }
         }
     }
 
-    mutating func handleEndTag(_ name: String) {
+    mutating func handleEndTag(_ tag: HTMLTag) {
         if let skipped = skippedElement {
-            if name == skipped {
+            if tag.name == skipped {
                 skippedDepth -= 1
                 if skippedDepth == 0 { skippedElement = nil }
             }
             return
         }
-        guard let ruleIndex = HTMLSanitizer.tagRuleIndex[name] else { return }
+        guard case .keep(let ruleIndex) = actions[tag.name, tag.nameHash] else { return }
         let index = innermost[ruleIndex]
         guard index >= 0 else { return }  // stray end tag
-        let rule = HTMLSanitizer.tagRules[ruleIndex]
         let boundary: Int
-        if ruleIndex == HTMLSanitizer.RuleIndex.table {
+        if ruleIndex == indices.table {
             boundary = -1
-        } else if rule.flags.contains(.isTableScope) || rule.group == .tableSection
-            || ruleIndex == HTMLSanitizer.RuleIndex.tableRow
+        } else if rules[ruleIndex].flags.contains(.isTableScope) || rules[ruleIndex].group == .tableSection
+            || ruleIndex == indices.tableRow
         {
-            boundary = innermost[HTMLSanitizer.RuleIndex.table]
+            boundary = innermost[indices.table]
         } else {
-            boundary = innermost[HTMLSanitizer.ScopeKey.tableScope]
+            boundary = innermost[indices.tableScope]
         }
         if index > boundary { close(downTo: index) }
     }
 
     /// Applies the HTML5 implied end tags that a start tag of `rule` triggers.
-    mutating func closeImpliedElements(before ruleIndex: Int, _ rule: HTMLTagRule) {
-        typealias Key = HTMLSanitizer.ScopeKey
-        typealias Index = HTMLSanitizer.RuleIndex
-        let tableScope = innermost[Key.tableScope]
-        let table = innermost[Index.table]
-        if rule.flags.contains(.closesParagraph), innermost[Index.paragraph] > tableScope {
-            close(downTo: innermost[Index.paragraph])
+    mutating func closeImpliedElements(before ruleIndex: Int, flags: HTMLTagRule.Flags, group: HTMLTagRule.Group?) {
+        let tableScope = innermost[indices.tableScope]
+        let table = innermost[indices.table]
+        if flags.contains(.closesParagraph), innermost[indices.paragraph] > tableScope {
+            close(downTo: innermost[indices.paragraph])
         }
-        if rule.flags.contains(.isHeading), let last = stack.last,
-            HTMLSanitizer.tagRules[last.rule].flags.contains(.isHeading)
-        {
+        if flags.contains(.isHeading), let last = stack.last, rules[last.rule].flags.contains(.isHeading) {
             close(downTo: stack.count - 1)
         }
         let target: Int
         switch ruleIndex {
-        case Index.listItem:
-            target = innermost[Index.listItem] == innermost[Key.specialElement] ? innermost[Index.listItem] : -1
-        case Index.anchor:
-            target = innermost[Index.anchor] > tableScope ? innermost[Index.anchor] : -1
-        case Index.tableRow:
-            target = innermost[Index.tableRow] > table ? innermost[Index.tableRow] : -1
+        case indices.listItem:
+            target = innermost[indices.listItem] == innermost[indices.specialElement] ? innermost[indices.listItem] : -1
+        case indices.anchor:
+            target = innermost[indices.anchor] > tableScope ? innermost[indices.anchor] : -1
+        case indices.tableRow:
+            target = innermost[indices.tableRow] > table ? innermost[indices.tableRow] : -1
         default:
-            switch rule.group {
+            switch group {
             case .definition:
-                let open = innermost[Key.group(.definition)]
-                target = open == innermost[Key.specialElement] ? open : -1
+                let open = innermost[indices.group(.definition)]
+                target = open == innermost[indices.specialElement] ? open : -1
             case .cell:
-                let open = innermost[Key.group(.cell)]
-                target = open > max(innermost[Index.tableRow], table) ? open : -1
+                let open = innermost[indices.group(.cell)]
+                target = open > max(innermost[indices.tableRow], table) ? open : -1
             case .tableSection:
-                let open = innermost[Key.group(.tableSection)]
+                let open = innermost[indices.group(.tableSection)]
                 target = open > table ? open : -1
             case nil:
                 target = -1
@@ -200,82 +201,76 @@ private struct SanitizerRun {
         if target >= 0 { close(downTo: target) }
     }
 
-    /// Writes the allowed attributes of `tag`; returns whether a `src` or `srcset` survived.
-    mutating func appendAttributes(of tag: HTMLTag, _ rule: HTMLTagRule) -> Bool {
+    /// Writes the allowed attributes of `tag`; returns whether an image source (`img src`, `srcset`) survived.
+    mutating func appendAttributes(of tag: HTMLTag, _ allowed: [HTMLTagRule.Attribute]) -> Bool {
         var written: UInt32 = 0  // bit per allowed attribute, so duplicates keep the first as browsers do
-        var hasURL = false
+        var hasImage = false
         for attribute in tag.attributes {
-            let slot: Int
-            if let index = rule.attributes.firstIndex(of: attribute.name) {
-                slot = index
-            } else if let index = HTMLSanitizer.globalAttributes.firstIndex(of: attribute.name) {
-                slot = rule.attributes.count + index
+            guard
+                let slot = allowed.firstIndex(where: { $0.nameHash == attribute.nameHash && $0.name == attribute.name }),
+                written & (1 << slot) == 0
+            else { continue }
+            let kind = allowed[slot].kind
+            if kind == .text {
+                appendAttributeStart(allowed[slot].nameBytes)
+                if let range = attribute.valueRange {
+                    HTMLWriter.appendEscaped(source, range, decoding: true, isAttribute: true, to: &output, scratch: &scratch)
+                }
             } else {
-                continue
-            }
-            guard written & (1 << slot) == 0 else { continue }
-            let isSrcset = attribute.name == "srcset"
-            if isSrcset || HTMLSanitizer.urlAttributes.contains(attribute.name) {
                 guard let range = attribute.valueRange else { continue }
                 scratch.removeAll(keepingCapacity: true)
                 HTMLEntities.appendDecoded(source, range, isAttribute: true, to: &scratch)
                 let raw = String(decoding: scratch, as: UTF8.self)
-                let allowsData = attribute.name == "src" && rule.name == "img"
                 guard
-                    let url = isSrcset
+                    let url = kind == .srcset
                         ? HTMLSanitizer.safeSrcset(raw, resolve: resolve)
-                        : HTMLSanitizer.safeURL(raw, allowsDataImage: allowsData, resolve: resolve)
+                        : HTMLSanitizer.safeURL(raw, allowsDataImage: kind == .imageURL, resolve: resolve)
                 else { continue }
-                hasURL = hasURL || isSrcset || attribute.name == "src"
-                appendAttributeStart(attribute.name)
+                hasImage = hasImage || kind != .url
+                appendAttributeStart(allowed[slot].nameBytes)
                 HTMLWriter.appendEscaped(url, to: &output)
-            } else {
-                appendAttributeStart(attribute.name)
-                if let range = attribute.valueRange {
-                    HTMLWriter.appendEscaped(source, range, decoding: true, isAttribute: true, to: &output, scratch: &scratch)
-                }
             }
             output.append(UInt8(ascii: "\""))
             written |= 1 << slot
         }
-        return hasURL
+        return hasImage
     }
 
-    mutating func appendAttributeStart(_ name: String) {
+    mutating func appendAttributeStart(_ name: StaticString) {
         output.append(UInt8(ascii: " "))
-        output.append(contentsOf: name.utf8)
-        output.append(contentsOf: "=\"".utf8)
+        output.append(name)
+        output.append(UInt8(ascii: "="))
+        output.append(UInt8(ascii: "\""))
     }
 
-    mutating func push(_ ruleIndex: Int, _ rule: HTMLTagRule) {
-        typealias Key = HTMLSanitizer.ScopeKey
+    mutating func push(_ ruleIndex: Int, flags: HTMLTagRule.Flags, group: HTMLTagRule.Group?) {
         let index = stack.count
-        let groupKey = rule.group.map(Key.group)
+        let groupKey = group.map(indices.group)
         stack.append(
             OpenElement(
                 rule: ruleIndex,
                 previousSameRule: innermost[ruleIndex],
                 previousGroup: groupKey.map { innermost[$0] } ?? -1,
-                previousSpecial: innermost[Key.specialElement],
-                previousTableScope: innermost[Key.tableScope]))
+                previousSpecial: innermost[indices.specialElement],
+                previousTableScope: innermost[indices.tableScope]))
         innermost[ruleIndex] = index
         if let groupKey { innermost[groupKey] = index }
-        if rule.flags.contains(.isSpecial) { innermost[Key.specialElement] = index }
-        if rule.flags.contains(.isTableScope) { innermost[Key.tableScope] = index }
+        if flags.contains(.isSpecial) { innermost[indices.specialElement] = index }
+        if flags.contains(.isTableScope) { innermost[indices.tableScope] = index }
     }
 
     /// Pops and writes end tags for the open elements from the innermost down to stack index `index`.
     mutating func close(downTo index: Int) {
-        typealias Key = HTMLSanitizer.ScopeKey
         while stack.count > index, let element = stack.popLast() {
-            let rule = HTMLSanitizer.tagRules[element.rule]
-            output.append(contentsOf: "</".utf8)
-            output.append(contentsOf: rule.name.utf8)
+            output.append(UInt8(ascii: "<"))
+            output.append(UInt8(ascii: "/"))
+            output.append(rules[element.rule].nameBytes)
             output.append(UInt8(ascii: ">"))
             innermost[element.rule] = element.previousSameRule
-            if let group = rule.group { innermost[Key.group(group)] = element.previousGroup }
-            if rule.flags.contains(.isSpecial) { innermost[Key.specialElement] = element.previousSpecial }
-            if rule.flags.contains(.isTableScope) { innermost[Key.tableScope] = element.previousTableScope }
+            if let group = rules[element.rule].group { innermost[indices.group(group)] = element.previousGroup }
+            let flags = rules[element.rule].flags
+            if flags.contains(.isSpecial) { innermost[indices.specialElement] = element.previousSpecial }
+            if flags.contains(.isTableScope) { innermost[indices.tableScope] = element.previousTableScope }
         }
     }
 

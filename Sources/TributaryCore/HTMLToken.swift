@@ -21,17 +21,30 @@ public enum HTMLToken: Sendable, Equatable {
 /// A start or end tag.
 public struct HTMLTag: Sendable, Equatable {
     /// The tag name, ASCII-lowercased.
-    public var name: String
+    public let name: String
     /// Attributes in source order, duplicates included (browsers keep the first).
     public var attributes: [HTMLAttribute]
     /// Whether the tag ended with `/>`. HTML ignores this except on void and foreign elements.
     public var isSelfClosing: Bool
     /// The whole tag, from '<' to just past '>'.
     public var range: Range<Int>
+    /// `HTMLNameHash` of `name`, for fast lookups.
+    let nameHash: UInt32
 
     /// Creates a tag.
     public init(name: String, attributes: [HTMLAttribute] = [], isSelfClosing: Bool = false, range: Range<Int>) {
+        self.init(name: name, nameHash: HTMLNameHash.of(name), attributes: attributes, isSelfClosing: isSelfClosing, range: range)
+    }
+
+    /// Compares the public properties.
+    public static func == (lhs: HTMLTag, rhs: HTMLTag) -> Bool {
+        lhs.name == rhs.name && lhs.attributes == rhs.attributes && lhs.isSelfClosing == rhs.isSelfClosing
+            && lhs.range == rhs.range
+    }
+
+    init(name: String, nameHash: UInt32, attributes: [HTMLAttribute], isSelfClosing: Bool, range: Range<Int>) {
         self.name = name
+        self.nameHash = nameHash
         self.attributes = attributes
         self.isSelfClosing = isSelfClosing
         self.range = range
@@ -41,16 +54,41 @@ public struct HTMLTag: Sendable, Equatable {
 /// One attribute of a start tag.
 public struct HTMLAttribute: Sendable, Equatable {
     /// The attribute name, ASCII-lowercased.
-    public var name: String
+    public let name: String
     /// The raw value without its quotes; nil for a valueless attribute such as `controls`.
     public var valueRange: Range<Int>?
     /// The whole attribute from the first byte of its name to the end of its value, closing quote included.
     public var range: Range<Int>
+    /// `HTMLNameHash` of `name`, for fast lookups.
+    let nameHash: UInt32
 
     /// Creates an attribute.
     public init(name: String, valueRange: Range<Int>?, range: Range<Int>) {
+        self.init(name: name, nameHash: HTMLNameHash.of(name), valueRange: valueRange, range: range)
+    }
+
+    /// Compares the public properties.
+    public static func == (lhs: HTMLAttribute, rhs: HTMLAttribute) -> Bool {
+        lhs.name == rhs.name && lhs.valueRange == rhs.valueRange && lhs.range == rhs.range
+    }
+
+    init(name: String, nameHash: UInt32, valueRange: Range<Int>?, range: Range<Int>) {
         self.name = name
+        self.nameHash = nameHash
         self.valueRange = valueRange
         self.range = range
+    }
+}
+
+/// FNV-1a over the UTF-8 of tag and attribute names, computed while the tokenizer lowercases them.
+enum HTMLNameHash {
+    static let initial: UInt32 = 2_166_136_261
+
+    static func adding(_ byte: UInt8, to hash: UInt32) -> UInt32 {
+        (hash ^ UInt32(byte)) &* 16_777_619
+    }
+
+    static func of(_ name: String) -> UInt32 {
+        name.utf8.reduce(initial) { adding($1, to: $0) }
     }
 }

@@ -18,11 +18,19 @@ public struct HTMLTokenizer: Sequence, IteratorProtocol, Sendable {
     /// Set after a start tag whose content is raw text: the element name and whether references are decoded.
     private var pendingRawText: (name: [UInt8], isEscapable: Bool)?
 
-    /// Elements whose content is not markup, mapped to whether character references in it are decoded.
-    static let rawTextElements: [String: Bool] = [
-        "script": false, "style": false, "xmp": false, "iframe": false, "noembed": false, "noframes": false,
-        "title": true, "textarea": true,
-    ]
+    /// For elements whose content is not markup, whether character references in it are decoded; nil otherwise.
+    static func rawTextContent(of name: String) -> Bool? {
+        guard name.utf8.count >= 3, name.utf8.count <= 8 else { return nil }
+        switch name.utf8.first {
+        case UInt8(ascii: "s"), UInt8(ascii: "x"), UInt8(ascii: "i"), UInt8(ascii: "n"), UInt8(ascii: "t"): break
+        default: return nil
+        }
+        switch name {
+        case "script", "style", "xmp", "iframe", "noembed", "noframes": return false
+        case "title", "textarea": return true
+        default: return nil
+        }
+    }
 
     /// Creates a tokenizer over the UTF-8 bytes of `html`.
     public init(_ html: String) {
@@ -48,7 +56,7 @@ public struct HTMLTokenizer: Sequence, IteratorProtocol, Sendable {
                 if end > start { return isEscapable ? .text(start..<end) : .rawText(start..<end) }
             }
             let token = scanner.nextToken()
-            if case .startTag(let tag) = token, let isEscapable = Self.rawTextElements[tag.name] {
+            if case .startTag(let tag) = token, let isEscapable = Self.rawTextContent(of: tag.name) {
                 pendingRawText = (Array(tag.name.utf8), isEscapable)
             }
             return token
@@ -162,7 +170,7 @@ private struct TokenScanner {
     mutating func scanTag(at start: Int, nameStart: Int, isEndTag: Bool) -> HTMLTag? {
         var index = nameStart
         while index < count, !source[index].isTagNameEnd { index += 1 }
-        let name = lowercasedString(nameStart..<index)
+        let (name, nameHash) = lowercasedName(nameStart..<index)
         var attributes: [HTMLAttribute] = []
         var isSelfClosing = false
         while true {
@@ -216,12 +224,15 @@ private struct TokenScanner {
                 }
             }
             if !isEndTag {
-                let name = lowercasedString(attributeStart..<nameEnd)
-                attributes.append(HTMLAttribute(name: name, valueRange: valueRange, range: attributeStart..<index))
+                if attributes.isEmpty { attributes.reserveCapacity(8) }
+                let (name, hash) = lowercasedName(attributeStart..<nameEnd)
+                attributes.append(
+                    HTMLAttribute(name: name, nameHash: hash, valueRange: valueRange, range: attributeStart..<index))
             }
         }
         position = index
-        return HTMLTag(name: name, attributes: attributes, isSelfClosing: isSelfClosing, range: start..<index)
+        return HTMLTag(
+            name: name, nameHash: nameHash, attributes: attributes, isSelfClosing: isSelfClosing, range: start..<index)
     }
 
     /// Handles `<!` followed by a comment, doctype, CDATA section or anything else (a bogus comment).
@@ -318,14 +329,19 @@ private struct TokenScanner {
         return true
     }
 
-    func lowercasedString(_ range: Range<Int>) -> String {
-        String(unsafeUninitializedCapacity: range.count) { buffer in
+    /// The name in `range`, ASCII-lowercased, and its `HTMLNameHash`.
+    func lowercasedName(_ range: Range<Int>) -> (String, UInt32) {
+        var hash = HTMLNameHash.initial
+        let name = String(unsafeUninitializedCapacity: range.count) { buffer in
             for offset in 0..<range.count {
-                let byte = source[range.lowerBound + offset]
-                buffer[offset] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                var byte = source[range.lowerBound + offset]
+                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
+                buffer[offset] = byte
+                hash = HTMLNameHash.adding(byte, to: hash)
             }
             return range.count
         }
+        return (name, hash)
     }
 }
 

@@ -10,6 +10,7 @@ extension XMLInput {
         var entityFixes = 0
         var ampersandFixes = 0
         var controlFixes = 0
+        var referenceFixes = 0
         bytes.withUnsafeBufferPointer { input in
             let count = input.count
             var index = 0
@@ -50,6 +51,14 @@ extension XMLInput {
                 switch reference {
                 case .valid(let end):
                     index = end
+                case .uppercaseHex(let end):
+                    // "&#X41;" is HTML but not XML: libxml2 stops at the X.
+                    flush(to: index)
+                    output!.append(contentsOf: Array("&#x".utf8))
+                    output!.append(contentsOf: input[(index + 3)..<end])
+                    referenceFixes += 1
+                    index = end
+                    copiedUpTo = index
                 case .named(let nameRange, let end):
                     let name = String(decoding: input[nameRange], as: UTF8.self)
                     if predefinedEntities.contains(name) || declared.contains(name) {
@@ -85,10 +94,15 @@ extension XMLInput {
         }
         if ampersandFixes > 0 { warnings.append("\(ampersandFixes) unescaped '&' characters were escaped") }
         if controlFixes > 0 { warnings.append("\(controlFixes) characters illegal in XML were removed") }
+        if referenceFixes > 0 {
+            warnings.append("\(referenceFixes) character references with an uppercase X were rewritten")
+        }
     }
 
     private enum Reference {
         case valid(end: Int)
+        /// A hexadecimal reference written `&#X…;`, valid HTML but not XML.
+        case uppercaseHex(end: Int)
         case named(Range<Int>, end: Int)
         case bare
     }
@@ -104,7 +118,8 @@ extension XMLInput {
         if index < limit, input[index] == 0x23 {  // '#'
             index += 1
             var isHex = false
-            if index < limit, input[index] == 0x78 || input[index] == 0x58 {
+            let isUppercaseHex = index < limit && input[index] == 0x58
+            if index < limit, input[index] == 0x78 || isUppercaseHex {
                 isHex = true
                 index += 1
             }
@@ -116,7 +131,9 @@ extension XMLInput {
                 guard isDigit || (isHex && isHexLetter) else { break }
                 index += 1
             }
-            if index > digitsStart, index < input.count, input[index] == 0x3B { return .valid(end: index + 1) }
+            if index > digitsStart, index < input.count, input[index] == 0x3B {
+                return isUppercaseHex ? .uppercaseHex(end: index + 1) : .valid(end: index + 1)
+            }
             return .bare
         }
         let nameStart = index

@@ -9,10 +9,14 @@ import TributaryCore
 ///   UTF-8 or has no declaration but is not valid UTF-8 is decoded as windows-1252);
 /// - HTML named entities that XML does not declare become numeric references;
 /// - a bare `&` becomes `&amp;`;
-/// - characters illegal in XML 1.0 (C0 controls but tab, LF, CR) are removed.
+/// - characters illegal in XML 1.0 (C0 controls but tab, LF, CR) are removed;
+/// - `&#X41;` (uppercase X: HTML, not XML) becomes `&#x41;`.
 /// CDATA sections, comments and the DOCTYPE are left as they are (control characters aside).
 ///
-/// Encoding precedence: byte order mark, then the HTTP charset, then the XML declaration, then UTF-8.
+/// Whitespace before the XML declaration is dropped silently (it changes nothing a reader sees).
+///
+/// Encoding precedence: byte order mark (or the zero bytes around the first "<" that give UTF-16/32 away),
+/// then the HTTP charset, then the XML declaration, then UTF-8.
 public struct XMLInput {
     /// The bytes to hand to libxml2.
     public var bytes: [UInt8]
@@ -23,7 +27,7 @@ public struct XMLInput {
 
     /// Prepares `data`; `httpCharset` is the charset parameter of the response's Content-Type, if any.
     public init(_ data: [UInt8], httpCharset: String? = nil) {
-        var bytes = data
+        var bytes = Self.droppingSpaceBeforeDeclaration(data)
         var warnings: [String] = []
         let declared = Self.declaredEncoding(in: bytes)
         let chosen: String?
@@ -35,7 +39,7 @@ public struct XMLInput {
         var encoding: String?
         switch chosen {
         case "UTF-16LE", "UTF-16BE", "UTF-16", "UTF-32LE", "UTF-32BE", "UTF-32", "UCS-2", "UCS-4":
-            if let utf8 = Self.transcodeWide(bytes, chosen!) {
+            if let chosen, let utf8 = Self.transcodeWide(bytes, chosen) {
                 bytes = utf8
                 encoding = "UTF-8"
             } else {
@@ -61,12 +65,22 @@ public struct XMLInput {
         default:
             encoding = (httpCharset != nil) ? chosen : nil
         }
-        if encoding == "UTF-8" || encoding == nil || Self.isASCIICompatible(encoding!) {
+        if encoding.map(Self.isASCIICompatible) ?? true {
             Self.repairMarkup(&bytes, warnings: &warnings)
         }
         self.bytes = bytes
         self.encoding = encoding
         self.warnings = warnings
+    }
+
+    /// The document without the whitespace some feeds put before the XML declaration (a fatal error for
+    /// libxml2, which would also ignore the encoding it names). A UTF-8 byte order mark is kept in front.
+    static func droppingSpaceBeforeDeclaration(_ data: [UInt8]) -> [UInt8] {
+        let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        var index = start
+        while index < data.count, [0x20, 0x09, 0x0A, 0x0D].contains(data[index]) { index += 1 }
+        guard index > start, data[index...].starts(with: Array("<?xml".utf8)) else { return data }
+        return Array(data[..<start]) + Array(data[index...])
     }
 
     static func normalized(_ name: String) -> String {
@@ -90,6 +104,9 @@ public struct XMLInput {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return "UTF-8" }
         if bytes.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { return "UTF-32BE" }
         if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { return "UTF-32LE" }
+        // No BOM, but "<" in UTF-32 (checked before UTF-16, whose little-endian BOM is a prefix of UTF-32LE's).
+        if bytes.starts(with: [0x00, 0x00, 0x00, 0x3C]) { return "UTF-32BE" }
+        if bytes.starts(with: [0x3C, 0x00, 0x00, 0x00]) { return "UTF-32LE" }
         if bytes.starts(with: [0xFE, 0xFF]) { return "UTF-16BE" }
         if bytes.starts(with: [0xFF, 0xFE]) { return "UTF-16LE" }
         // No BOM, but "<?" in a wide encoding.
@@ -152,9 +169,39 @@ public struct XMLInput {
                 continue
             }
             let scalar = byte < 0xA0 ? windows1252High[Int(byte - 0x80)] : UInt32(byte)
-            output.append(contentsOf: UTF8.encode(Unicode.Scalar(scalar)!)!)
+            output.append(contentsOf: Unicode.Scalar(scalar).flatMap(UTF8.encode).map(Array.init) ?? [])
         }
         return output
+    }
+
+    /// UTF-8 text with the C1 controls U+0080–U+009F replaced by the windows-1252 characters of the same
+    /// byte (U+0092 becomes U+2019), or nil when there are none.
+    ///
+    /// Publishers that paste windows-1252 text into UTF-8 or write `&#146;` mean the smart quote, never a
+    /// control character, so readers map these everywhere in character data.
+    static func mappingC1Controls(_ utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard let first = c1Offset(in: utf8, from: 0) else { return nil }
+        var output = Array(utf8[..<first])
+        output.reserveCapacity(utf8.count + 8)
+        var index = first
+        while let next = c1Offset(in: utf8, from: index) {
+            output.append(contentsOf: utf8[index..<next])
+            let scalar = windows1252High[Int(utf8[next + 1] - 0x80)]
+            output.append(contentsOf: Unicode.Scalar(scalar).flatMap(UTF8.encode).map(Array.init) ?? [])
+            index = next + 2
+        }
+        output.append(contentsOf: utf8[index...])
+        return output
+    }
+
+    /// Offset of the next UTF-8 encoded C1 control (C2 80 – C2 9F) at or after `start`.
+    private static func c1Offset(in utf8: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        var index = start
+        while index + 1 < utf8.count {
+            if utf8[index] == 0xC2, utf8[index + 1] >= 0x80, utf8[index + 1] <= 0x9F { return index }
+            index += 1
+        }
+        return nil
     }
 
     static func transcodeWide(_ bytes: [UInt8], _ encoding: String) -> [UInt8]? {

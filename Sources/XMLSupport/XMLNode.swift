@@ -12,6 +12,8 @@ public final class XMLNode {
     public let prefix: String?
     /// Attributes in document order.
     public internal(set) var attributes: [XMLAttribute]
+    /// Namespaces declared on this element (`xmlns` attributes): URI by prefix, "" for the default namespace.
+    public let namespaceDeclarations: [String: String]
     /// Child elements in document order.
     public internal(set) var children: [XMLNode] = []
     /// Character data before the first child.
@@ -26,9 +28,10 @@ public final class XMLNode {
     public let line: Int
 
     init(
-        name: String, namespace: String?, prefix: String?, attributes: [XMLAttribute], base: String?,
-        language: String?, line: Int
+        name: String, namespace: String?, prefix: String?, attributes: [XMLAttribute],
+        namespaceDeclarations: [String: String] = [:], base: String?, language: String?, line: Int
     ) {
+        self.namespaceDeclarations = namespaceDeclarations
         self.name = name
         self.namespace = namespace
         self.prefix = prefix

@@ -33,6 +33,9 @@ public struct XMLParseResult {
 /// read and is not kept in the tree, so memory stays proportional to one item, not to the document.
 /// An element left open when the document ends (truncation) is never handed out.
 ///
+/// Character data and attribute values have C1 controls (U+0080–U+009F) replaced by the windows-1252
+/// characters they stand for (see `XMLInput.mappingC1Controls(_:)`).
+///
 /// Parsing never touches the network or the file system: the options are
 /// `NONET | RECOVER | NOERROR | NOWARNING`; external entities and DTDs are never loaded,
 /// and libxml2's default depth (256) and entity-amplification limits stay on.
@@ -112,10 +115,11 @@ public final class XMLStreamParser {
 
     private func installHandlers(on context: xmlParserCtxtPtr) {
         guard let sax = context.pointee.sax else { return }
-        sax.pointee.startElementNs = { context, localName, prefix, uri, _, _, attributeCount, _, attributes in
+        sax.pointee.startElementNs = {
+            context, localName, prefix, uri, namespaceCount, namespaces, attributeCount, _, attributes in
             XMLStreamParser.from(context)?.startElement(
-                localName: localName, prefix: prefix, uri: uri, attributeCount: Int(attributeCount),
-                attributes: attributes)
+                localName: localName, prefix: prefix, uri: uri, namespaceCount: Int(namespaceCount),
+                namespaces: namespaces, attributeCount: Int(attributeCount), attributes: attributes)
         }
         sax.pointee.endElementNs = { context, _, _, _ in
             XMLStreamParser.from(context)?.endElement()
@@ -155,6 +159,12 @@ public final class XMLStreamParser {
                 isFatal: error.level.rawValue >= XML_ERR_ERROR.rawValue))
     }
 
+    /// Character data as a string, C1 controls mapped to the windows-1252 characters they stand for.
+    private static func string(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
+        if let mapped = XMLInput.mappingC1Controls(utf8) { return String(decoding: mapped, as: UTF8.self) }
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
     private func name(_ pointer: UnsafePointer<xmlChar>) -> String {
         if let cached = names[pointer] { return cached }
         let string = String(cString: pointer)
@@ -164,11 +174,20 @@ public final class XMLStreamParser {
 
     private func startElement(
         localName: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?, uri: UnsafePointer<xmlChar>?,
+        namespaceCount: Int, namespaces: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
         attributeCount: Int, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
     ) {
         guard let localName else { return }
         flushText()
         let parent = stack.last
+        var declarations: [String: String] = [:]
+        if namespaceCount > 0, let namespaces {
+            // Two pointers per declaration: prefix (nil for the default namespace), URI.
+            for index in 0..<namespaceCount {
+                guard let namespaceURI = namespaces[index * 2 + 1] else { continue }
+                declarations[namespaces[index * 2].map(name) ?? ""] = name(namespaceURI)
+            }
+        }
         var parsedAttributes: [XMLAttribute] = []
         var xmlBase: String?
         var xmlLanguage: String?
@@ -179,8 +198,7 @@ public final class XMLStreamParser {
                 let base = attributes + index * 5
                 guard let attributeName = base[0], let start = base[3], let end = base[4] else { continue }
                 let namespace = base[2].map(name)
-                let value = String(
-                    decoding: UnsafeBufferPointer(start: start, count: end - start), as: UTF8.self)
+                let value = Self.string(UnsafeBufferPointer(start: start, count: end - start))
                 let attribute = XMLAttribute(name: name(attributeName), namespace: namespace, value: value)
                 if namespace == XMLNamespace.xml {
                     if attribute.name == "base" { xmlBase = value }
@@ -193,7 +211,7 @@ public final class XMLStreamParser {
         let effectiveBase = xmlBase.map { URLReference.resolve($0, against: inheritedBase) } ?? inheritedBase
         let node = XMLNode(
             name: name(localName), namespace: uri.map(name), prefix: prefix.map(name), attributes: parsedAttributes,
-            base: effectiveBase, language: xmlLanguage ?? parent?.language,
+            namespaceDeclarations: declarations, base: effectiveBase, language: xmlLanguage ?? parent?.language,
             line: Int(xmlSAX2GetLineNumber(parserContext)))
         let depth = stack.count
         if recordStart == nil, depth <= maxRecordDepth, depth > 0, recordNames.contains(node.name) {
@@ -223,7 +241,7 @@ public final class XMLStreamParser {
         guard !textBuffer.isEmpty else { return }
         defer { textBuffer.removeAll(keepingCapacity: true) }
         guard let current = stack.last else { return }
-        let string = String(decoding: textBuffer, as: UTF8.self)
+        let string = textBuffer.withUnsafeBufferPointer(Self.string)
         if let last = current.children.last {
             last.appendTail(string)
         } else {

@@ -8,7 +8,7 @@ struct Tributary: AsyncParsableCommand {
         commandName: "tributary",
         abstract: "Fetch feeds, merge them by category and serve the result.",
         version: TributaryVersion.string,
-        subcommands: [ParseCommand.self])
+        subcommands: [FetchCommand.self, ServeCommand.self, ParseCommand.self, CheckCommand.self, StatsCommand.self])
 
     static func main() async {
         // libcurl must be initialised once, before any thread starts.

@@ -1,5 +1,5 @@
 import Foundation
-import TributaryCore
+
 
 /// An article as stored and published.
 public struct StoredArticle: Sendable, Equatable {
@@ -37,6 +37,27 @@ public struct StoredArticle: Sendable, Equatable {
     public var sources: [SourceRef]
     /// Which dedup rule last matched it ("new", "id", "url", "content").
     public var dedupRule: String
+
+    /// Creates a value.
+    public init(rowID: Int64, outputID: String, title: String?, link: String?, summary: String?, content: String?, published: Date?, updated: Date?, firstSeen: Date, sortDate: Date, authors: [Person], categories: [String], enclosures: [Enclosure], image: String?, primarySource: SourceRef, sources: [SourceRef], dedupRule: String) {
+        self.rowID = rowID
+        self.outputID = outputID
+        self.title = title
+        self.link = link
+        self.summary = summary
+        self.content = content
+        self.published = published
+        self.updated = updated
+        self.firstSeen = firstSeen
+        self.sortDate = sortDate
+        self.authors = authors
+        self.categories = categories
+        self.enclosures = enclosures
+        self.image = image
+        self.primarySource = primarySource
+        self.sources = sources
+        self.dedupRule = dedupRule
+    }
 }
 
 /// A reference to a source, for attribution.
@@ -49,6 +70,14 @@ public struct SourceRef: Sendable, Equatable, Hashable {
     public var title: String?
     /// Site link of the feed.
     public var siteLink: String?
+
+    /// Creates a value.
+    public init(rowID: Int64, url: String, title: String?, siteLink: String?) {
+        self.rowID = rowID
+        self.url = url
+        self.title = title
+        self.siteLink = siteLink
+    }
 }
 
 /// What the store remembers about a source between runs.
@@ -83,6 +112,25 @@ public struct SourceState: Sendable, Equatable {
     public var redirectedURL: String?
     /// Articles attributed to this source.
     public var articleCount: Int
+
+    /// Creates a value.
+    public init(rowID: Int64, url: String, title: String?, siteLink: String?, etag: String?, lastModified: String?, status: String, httpStatus: Int?, lastSuccess: Date?, lastAttempt: Date?, lastError: String?, consecutiveFailures: Int, nextFetch: Date?, redirectedURL: String?, articleCount: Int) {
+        self.rowID = rowID
+        self.url = url
+        self.title = title
+        self.siteLink = siteLink
+        self.etag = etag
+        self.lastModified = lastModified
+        self.status = status
+        self.httpStatus = httpStatus
+        self.lastSuccess = lastSuccess
+        self.lastAttempt = lastAttempt
+        self.lastError = lastError
+        self.consecutiveFailures = consecutiveFailures
+        self.nextFetch = nextFetch
+        self.redirectedURL = redirectedURL
+        self.articleCount = articleCount
+    }
 }
 
 /// Counts of one ingest.

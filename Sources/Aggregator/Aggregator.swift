@@ -1,0 +1,148 @@
+import ArticleStore
+import FeedFetch
+import FeedGen
+import FeedParse
+import Foundation
+import Logging
+import TributaryConfig
+import TributaryCore
+
+/// One refresh cycle: due sources → fetch → parse → store → generate. Used by `tributary fetch`
+/// and by the server's scheduler.
+public final class Aggregator: Sendable {
+    /// The configuration the cycle runs with.
+    public let configuration: Configuration
+    /// The store.
+    public let store: ArticleStore
+    private let fetcher: FeedFetcher
+    private let parser = FeedParser()
+    private let logger: Logger
+    private let schedule: FetchSchedule
+
+    /// Opens the store and prepares the fetcher.
+    ///
+    /// - Throws: `StoreError` when the store cannot be opened.
+    public init(configuration: Configuration, logger: Logger) throws(StoreError) {
+        self.configuration = configuration
+        self.logger = logger
+        self.store = try ArticleStore(path: configuration.settings.storePath)
+        let fetch = configuration.settings.fetch
+        self.fetcher = FeedFetcher(
+            settings: FetchSettings(
+                concurrency: fetch.concurrency, perHostConcurrency: fetch.perHost, connectTimeout: fetch.connectTimeout,
+                totalTimeout: fetch.timeout, maxBodyBytes: fetch.maxBodyBytes,
+                userAgent: fetch.userAgent ?? "Tributary/\(TributaryVersion.string) (+\(configuration.settings.baseURL))",
+                blocksPrivateAddresses: fetch.blocksPrivateAddresses))
+        self.schedule = FetchSchedule(interval: fetch.interval, maxInterval: fetch.maxInterval)
+    }
+
+    /// Fetches every due source (every source with `all`), stores new articles and regenerates outputs.
+    public func run(all: Bool = false, now: Date = Date()) async throws(StoreError) -> RunSummary {
+        let sources = configuration.sources
+        _ = try await store.ensureSources(sources.map(\.url))
+        let states = try await store.sourceStates()
+        var outcomes = [SourceOutcome?](repeating: nil, count: sources.count)
+        var warnings: [String] = []
+        let results = await withTaskGroup(of: (Int, SourceOutcome, [String]).self) { group in
+            for (index, source) in sources.enumerated() {
+                let state = states[source.url]
+                if let skip = Self.skipReason(state: state, now: now, all: all) {
+                    outcomes[index] = SourceOutcome(url: source.url, status: skip, httpStatus: state?.httpStatus, error: nil, newItems: 0, bytes: 0)
+                    continue
+                }
+                group.addTask { [self] in
+                    let (outcome, warnings) = await refresh(source, state: state, now: now)
+                    return (index, outcome, warnings)
+                }
+            }
+            var collected: [(Int, SourceOutcome, [String])] = []
+            for await result in group { collected.append(result) }
+            return collected
+        }
+        for (index, outcome, sourceWarnings) in results {
+            outcomes[index] = outcome
+            warnings += sourceWarnings
+        }
+        let changed = try await generate()
+        return RunSummary(sources: outcomes.compactMap { $0 }, warnings: warnings, changedFiles: changed)
+    }
+
+    static func skipReason(state: SourceState?, now: Date, all: Bool) -> SourceOutcome.Status? {
+        guard let state else { return nil }
+        if state.status == "gone" { return .skipped }
+        if !all, let next = state.nextFetch, next > now { return .skipped }
+        return nil
+    }
+
+    /// Fetches, parses and stores one source; never throws: failures become outcomes.
+    func refresh(_ source: SourceConfig, state: SourceState?, now: Date) async -> (SourceOutcome, [String]) {
+        var request = FetchRequest(
+            url: source.url, etag: state?.etag, lastModified: state?.lastModified,
+            headers: source.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, username: source.username,
+            password: source.password, isInsecure: source.isInsecure)
+        if let redirected = state?.redirectedURL { request.url = redirected }
+        let sourceSchedule = FetchSchedule(interval: source.interval ?? schedule.interval, maxInterval: schedule.maxInterval)
+        var outcome = SourceOutcome(url: source.url, status: .failed, httpStatus: nil, error: nil, newItems: 0, bytes: 0)
+        var warnings: [String] = []
+        let failures = (state?.consecutiveFailures ?? 0) + 1
+        do {
+            let response = try await fetcher.fetch(request)
+            outcome.httpStatus = response.status
+            outcome.bytes = response.bytes
+            if let redirect = response.permanentRedirect {
+                warnings.append("\(source.url): moved permanently to \(redirect); update feeds.yaml (fetching the new URL meanwhile)")
+            }
+            switch response.status {
+            case 304:
+                outcome.status = .notModified
+                let next = sourceSchedule.afterSuccess(now: now, maxAgeSeconds: response.maxAgeSeconds, hints: nil)
+                try await store.recordNotModified(url: source.url, nextFetch: next, now: now)
+            case 200..<300:
+                let feed = try parser.parse(response.body, url: response.finalURL, httpCharset: response.charset)
+                warnings += feed.warnings.map { "\(source.url): \($0)" }
+                let next = sourceSchedule.afterSuccess(now: now, maxAgeSeconds: response.maxAgeSeconds, hints: feed.schedule)
+                let refresh = SourceRefresh(
+                    url: source.url, title: source.title ?? feed.metadata.title, siteLink: feed.metadata.link,
+                    items: feed.items, etag: response.etag, lastModified: response.lastModified,
+                    httpStatus: response.status, redirectedURL: response.permanentRedirect, nextFetch: next)
+                let result = try await store.ingest(refresh, now: now)
+                warnings += result.warnings
+                outcome.status = .ok
+                outcome.newItems = result.inserted
+            case 410:
+                outcome.status = .gone
+                outcome.error = "HTTP 410 Gone: the publisher removed this feed; it will not be fetched again until `tributary sources reset`"
+                try await store.recordFailure(url: source.url, message: outcome.error!, httpStatus: 410, isGone: true, nextFetch: nil, now: now)
+            default:
+                outcome.error = "HTTP \(response.status)"
+                let next = sourceSchedule.afterFailure(now: now, failures: failures, retryAfterSeconds: response.retryAfterSeconds)
+                try await store.recordFailure(url: source.url, message: outcome.error!, httpStatus: response.status, isGone: false, nextFetch: next, now: now)
+            }
+        } catch let error as FetchError {
+            outcome.error = error.message
+            outcome.httpStatus = error.httpStatus
+            await recordFailure(source, message: error.message, httpStatus: error.httpStatus, failures: failures, schedule: sourceSchedule, now: now)
+        } catch let error as ParseError {
+            outcome.error = "not a usable feed: \(error)"
+            await recordFailure(source, message: outcome.error!, httpStatus: outcome.httpStatus, failures: failures, schedule: sourceSchedule, now: now)
+        } catch {
+            outcome.status = .failed
+            outcome.error = "\(error)"
+        }
+        if outcome.status == .failed || outcome.status == .gone {
+            logger.warning("fetch failed", metadata: ["feed_url": "\(source.url)", "error": "\(outcome.error ?? "")"])
+        } else {
+            logger.info("fetched", metadata: ["feed_url": "\(source.url)", "status": "\(outcome.status.rawValue)", "bytes": "\(outcome.bytes)", "new_items": "\(outcome.newItems)"])
+        }
+        return (outcome, warnings)
+    }
+
+    private func recordFailure(_ source: SourceConfig, message: String, httpStatus: Int?, failures: Int, schedule: FetchSchedule, now: Date) async {
+        let next = schedule.afterFailure(now: now, failures: failures, retryAfterSeconds: nil)
+        do {
+            try await store.recordFailure(url: source.url, message: message, httpStatus: httpStatus, isGone: false, nextFetch: next, now: now)
+        } catch {
+            logger.error("could not record failure", metadata: ["feed_url": "\(source.url)", "error": "\(error)"])
+        }
+    }
+}

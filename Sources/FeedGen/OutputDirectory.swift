@@ -1,0 +1,33 @@
+import Foundation
+
+/// The directory generated documents are written to, each file replaced atomically.
+public struct OutputDirectory: Sendable {
+    /// Absolute path.
+    public let path: String
+
+    /// Creates the directory if needed.
+    public init(path: String) throws {
+        self.path = path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// Writes `bytes` to `name` through a temporary file and rename, so readers never see half a file.
+    ///
+    /// - Returns: false when the file already had exactly these bytes (it is then left untouched,
+    ///   keeping its modification time and ETag).
+    @discardableResult
+    public func write(_ bytes: [UInt8], to name: String) throws -> Bool {
+        precondition(!name.contains("/") && !name.hasPrefix("."), "output names are generated, never user paths")
+        let target = path + "/" + name
+        if let existing = FileManager.default.contents(atPath: target), existing.elementsEqual(bytes) { return false }
+        let temporary = path + "/." + name + ".tmp-\(getpid())"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
+        }
+        guard rename(temporary, target) == 0 else {
+            unlink(temporary)
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target])
+        }
+        return true
+    }
+}

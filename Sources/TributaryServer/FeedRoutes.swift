@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+import TributaryCore
+
+/// The HTTP routes: generated documents by name, `/healthz`, and nothing else.
+public struct FeedRoutes: Sendable {
+    let cache: DocumentCache
+    let health: HealthState
+    let maxAgeSeconds: Int
+
+    /// Creates the routes.
+    public init(cache: DocumentCache, health: HealthState, maxAgeSeconds: Int) {
+        self.cache = cache
+        self.health = health
+        self.maxAgeSeconds = maxAgeSeconds
+    }
+
+    /// Builds the router.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router()
+        for method in [HTTPRequest.Method.get, .head] {
+            router.on("/", method: method) { request, _ in respond(to: request, name: "index.html") }
+            router.on("/healthz", method: method) { _, _ in healthResponse() }
+            router.on("/:name", method: method) { request, context in
+                respond(to: request, name: context.parameters.get("name") ?? "")
+            }
+        }
+        return router
+    }
+
+    func healthResponse() -> Response {
+        let report = health.report()
+        let status: HTTPResponse.Status = report.isHealthy ? .ok : .serviceUnavailable
+        return Response(
+            status: status, headers: [.contentType: "application/json", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: report.json + "\n")))
+    }
+
+    func respond(to request: Request, name: String) -> Response {
+        guard let document = cache.document(named: name) else {
+            let known = name.contains(".") ? "" : " (feeds are /<category>.xml, .atom, .json and .html)"
+            return Response(
+                status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "not found: no document named \"\(name.prefix(100))\"\(known); see /\n")))
+        }
+        var headers: HTTPFields = [
+            .contentType: document.contentType, .eTag: document.etag, .lastModified: document.lastModified,
+            .cacheControl: "public, max-age=\(maxAgeSeconds)", .vary: "Accept-Encoding",
+        ]
+        if !name.hasSuffix(".html") { headers[.accessControlAllowOrigin] = "*" }
+        if Self.matches(request.headers[.ifNoneMatch], etag: document.etag)
+            || (request.headers[.ifNoneMatch] == nil && Self.notModifiedSince(request.headers[.ifModifiedSince], document.modified))
+        {
+            return Response(status: .notModified, headers: headers)
+        }
+        var body = document.body
+        if let gzip = document.gzipBody, Self.acceptsGzip(request.headers[.acceptEncoding]) {
+            body = gzip
+            headers[.contentEncoding] = "gzip"
+        }
+        headers[.contentLength] = "\(body.readableBytes)"
+        if request.method == .head { return Response(status: .ok, headers: headers, body: .init()) }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+    }
+
+    static func matches(_ header: String?, etag: String) -> Bool {
+        guard let header else { return false }
+        if header.trimmingCharacters(in: .whitespaces) == "*" { return true }
+        return header.split(separator: ",").contains { candidate in
+            var value = candidate.trimmingCharacters(in: .whitespaces)
+            if value.hasPrefix("W/") { value.removeFirst(2) }
+            return value == etag
+        }
+    }
+
+    static func notModifiedSince(_ header: String?, _ modified: Date) -> Bool {
+        guard let header, let since = FeedDate.parse(header) else { return false }
+        return modified <= since
+    }
+
+    static func acceptsGzip(_ header: String?) -> Bool {
+        guard let header else { return false }
+        return header.lowercased().split(separator: ",").contains { part in
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pieces.first == "gzip" || pieces.first == "x-gzip" else { return false }
+            return !pieces.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" }
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Aggregator
+import ArgumentParser
+import ArticleStore
+import Foundation
+
+/// `tributary fetch`: one run for cron.
+struct FetchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fetch",
+        abstract: "Fetch due sources once, store new articles and regenerate the feeds.",
+        discussion: """
+            Silent when every source is fine (cron mails any output). On failures prints one line per \
+            failing source on stderr: "<url>: <reason>".
+            Exit codes: 0 all fine, 1 some sources failed, 2 configuration error, 3 store error, \
+            75 another run holds the store lock.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+
+    @Flag(help: "Fetch every source, even those not due yet.")
+    var all = false
+
+    @Flag(help: "Print a JSON summary: one object per source.")
+    var json = false
+
+    @Flag(help: "Print one line per source, and warnings.")
+    var verbose = false
+
+    @Option(help: "Seconds to wait for another run's store lock before giving up (exit 75).")
+    var lockTimeout = 10
+
+    func run() async throws {
+        let configuration = try options.load()
+        guard let lock = StoreLock(storePath: configuration.settings.storePath, timeout: .seconds(lockTimeout)) else {
+            Diagnostics.error("another tributary process holds \(configuration.settings.storePath).lock; try again later")
+            throw ExitCode(ExitCodes.locked)
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let summary: RunSummary
+        do {
+            let aggregator = try Aggregator(configuration: configuration, logger: options.logger())
+            summary = try await aggregator.run(all: all)
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(ExitCodes.storeError)
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(summary.sources), as: UTF8.self))
+        }
+        for outcome in summary.sources {
+            if outcome.status == .failed || outcome.status == .gone {
+                Diagnostics.line("\(outcome.url): \(outcome.error ?? "failed")")
+            } else if verbose {
+                Diagnostics.line("\(outcome.url): \(outcome.status.rawValue), \(outcome.newItems) new, \(outcome.bytes) bytes")
+            }
+        }
+        if verbose { for warning in summary.warnings { Diagnostics.line("warning: \(warning)") } }
+        if summary.hasFailures { throw ExitCode(ExitCodes.sourcesFailed) }
+    }
+}

@@ -1,0 +1,33 @@
+import Aggregator
+import ArgumentParser
+import Foundation
+import Hummingbird
+import TributaryServer
+
+/// `tributary serve`: the HTTP server with its fetch scheduler.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the merged feeds over HTTP and keep fetching in the background.",
+        discussion: "Listens on settings.listen. Stops cleanly on SIGINT or SIGTERM.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(help: "Seconds between scheduler checks for due sources.")
+    var tick = 60
+
+    func run() async throws {
+        let configuration = try options.load()
+        var logger = options.logger()
+        logger.logLevel = min(logger.logLevel, .info)
+        let aggregator: Aggregator
+        do {
+            aggregator = try Aggregator(configuration: configuration, logger: logger)
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(ExitCodes.storeError)
+        }
+        let app = TributaryServer.application(aggregator: aggregator, logger: logger, tick: .seconds(max(1, tick)))
+        try await app.runService()
+    }
+}
