@@ -15,37 +15,21 @@ public enum HTMLEntities {
         return table.values[key]
     }
 
-    /// Decodes every character reference (&name; &#NN; &#xHH;, plus legacy no-semicolon forms like &amp and &nbsp as browsers do) in text.
+    /// Decodes every character reference (&name; &#NN; &#xHH;, plus legacy no-semicolon forms like &amp
+    /// and &nbsp as browsers do) in text.
     ///
     /// Text outside attributes is assumed, so `&notit;` decodes to `¬it;` as in a browser.
     /// Complexity: O(n); returns `text` itself when it contains no '&'.
     public static func decode(_ text: String) -> String {
         var text = text
-        return text.withUTF8 { source in
-            guard let base = source.baseAddress, memchr(base, Int32(UInt8(ascii: "&")), source.count) != nil else {
-                return nil
-            }
+        let decoded: String? = text.withUTF8 { source in
+            guard HTMLWriter.find(UInt8(ascii: "&"), in: source, from: 0, to: source.count) != nil else { return nil }
             var output: [UInt8] = []
             output.reserveCapacity(source.count)
-            var index = 0
-            var runStart = 0
-            while index < source.count {
-                guard source[index] == UInt8(ascii: "&") else {
-                    index += 1
-                    continue
-                }
-                output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<index]))
-                if let end = decodeReference(in: source, at: index, end: source.count, isAttribute: false, into: &output) {
-                    index = end
-                } else {
-                    output.append(UInt8(ascii: "&"))
-                    index += 1
-                }
-                runStart = index
-            }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<source.count]))
+            appendDecoded(source, 0..<source.count, isAttribute: false, to: &output)
             return String(decoding: output, as: UTF8.self)
-        } ?? text
+        }
+        return decoded ?? text
     }
 
     /// Escapes &, <, >, " for use in HTML/XML text and attribute values.
@@ -53,10 +37,10 @@ public enum HTMLEntities {
     /// Other characters, including `'`, are kept as they are. Returns `text` itself when nothing needs escaping.
     public static func escape(_ text: String) -> String {
         var text = text
-        return text.withUTF8 { source in
+        let escaped: String? = text.withUTF8 { source in
             var output: [UInt8] = []
             var runStart = 0
-            for index in 0..<source.count {
+            for index in 0..<source.count where source[index] <= UInt8(ascii: ">") {
                 let replacement: StaticString
                 switch source[index] {
                 case UInt8(ascii: "&"): replacement = "&amp;"
@@ -67,13 +51,14 @@ public enum HTMLEntities {
                 }
                 if output.isEmpty { output.reserveCapacity(source.count + 16) }
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<index]))
-                output.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+                output.append(replacement)
                 runStart = index + 1
             }
             guard runStart > 0 else { return nil }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<source.count]))
             return String(decoding: output, as: UTF8.self)
-        } ?? text
+        }
+        return escaped ?? text
     }
 }
 
@@ -112,6 +97,30 @@ extension HTMLEntities {
         return table
     }()
 
+    /// Appends `source[range]` to `output` with character references decoded.
+    ///
+    /// - Parameters:
+    ///   - isAttribute: Applies the attribute-value rule (see `decodeReference`).
+    static func appendDecoded(
+        _ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, isAttribute: Bool, to output: inout [UInt8]
+    ) {
+        var runStart = range.lowerBound
+        var index = range.lowerBound
+        while let ampersand = HTMLWriter.find(UInt8(ascii: "&"), in: source, from: index, to: range.upperBound) {
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<ampersand]))
+            if let end = decodeReference(
+                in: source, at: ampersand, end: range.upperBound, isAttribute: isAttribute, into: &output)
+            {
+                index = end
+            } else {
+                output.append(UInt8(ascii: "&"))
+                index = ampersand + 1
+            }
+            runStart = index
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<range.upperBound]))
+    }
+
     /// Decodes the character reference whose '&' is at `start`, appending its UTF-8 replacement to `output`.
     ///
     /// - Parameters:
@@ -138,14 +147,16 @@ extension HTMLEntities {
         }
         guard runEnd > nameStart else { return nil }
         if runEnd < end, source[runEnd] == UInt8(ascii: ";"),
-            let value = table.values[String(decoding: UnsafeBufferPointer(rebasing: source[nameStart..<runEnd]), as: UTF8.self)]
+            let value = table.values[
+                String(decoding: UnsafeBufferPointer(rebasing: source[nameStart..<runEnd]), as: UTF8.self)]
         {
             output.append(contentsOf: value.utf8)
             return runEnd + 1
         }
         var length = min(runEnd - nameStart, 6)
         while length >= 2 {
-            let name = String(decoding: UnsafeBufferPointer(rebasing: source[nameStart..<nameStart + length]), as: UTF8.self)
+            let name = String(
+                decoding: UnsafeBufferPointer(rebasing: source[nameStart..<nameStart + length]), as: UTF8.self)
             if table.legacyNames.contains(name), let value = table.values[name] {
                 let next = nameStart + length
                 if isAttribute, next < end, source[next] == UInt8(ascii: "=") || source[next].isASCIIAlphanumeric {
@@ -160,7 +171,8 @@ extension HTMLEntities {
     }
 
     /// Recognises `amp;`, `lt;`, `gt;`, `quot;` at `index`: returns the name length and its ASCII replacement.
-    private static func commonReference(in source: UnsafeBufferPointer<UInt8>, at index: Int, end: Int) -> (Int, UInt8)? {
+    private static func commonReference(in source: UnsafeBufferPointer<UInt8>, at index: Int, end: Int) -> (Int, UInt8)?
+    {
         func matches(_ name: StaticString) -> Bool {
             let count = name.utf8CodeUnitCount
             guard index + count < end, source[index + count] == UInt8(ascii: ";") else { return false }
@@ -251,6 +263,7 @@ extension UInt8 {
     /// Whether the byte is an ASCII letter or digit.
     var isASCIIAlphanumeric: Bool {
         let lower = self | 0x20
-        return (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")) || (self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9"))
+        return (lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z"))
+            || (self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9"))
     }
 }

@@ -18,7 +18,9 @@ extension HTMLSanitizer {
             while let token = tokenizer.next() {
                 switch token {
                 case .text(let range):
-                    if skippedElement == nil { HTMLEntities.appendDecoded(source, range, isAttribute: false, to: &text) }
+                    if skippedElement == nil {
+                        HTMLEntities.appendDecoded(source, range, isAttribute: false, to: &text)
+                    }
                 case .cdata(let range):
                     if skippedElement == nil { text.append(contentsOf: UnsafeBufferPointer(rebasing: source[range])) }
                 case .startTag(let tag):

@@ -1,5 +1,6 @@
 extension HTMLSanitizer {
-    /// Only rewrites URL attributes (href, src, srcset, poster, cite, background, longdesc) with `resolve`, keeping all other markup byte-for-byte. Fast path: returns the input unchanged when no such attribute occurs.
+    /// Only rewrites URL attributes (href, src, srcset, poster, cite, background, longdesc) with `resolve`,
+    /// keeping all other markup byte-for-byte. Fast path: returns the input unchanged when no such attribute occurs.
     ///
     /// `resolve` gets each entity-decoded, trimmed value (each candidate of a `srcset`), except empty and
     /// `data:` ones, which are kept. A changed value is written double-quoted and escaped; nil removes the

@@ -44,13 +44,6 @@ struct HTMLTagRule: Sendable {
     let group: Group?
 }
 
-extension [UInt8] {
-    /// Appends the bytes of a constant string.
-    mutating func append(_ text: StaticString) {
-        append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-    }
-}
-
 /// An open-addressing table from tag name to value, probed with the hash the tokenizer computed,
 /// so a lookup costs no string hashing.
 struct HTMLNameTable<Value: Sendable>: Sendable {
@@ -166,7 +159,6 @@ extension HTMLSanitizer {
         add(["track"], ["src", "kind", "srclang", "label"], .isVoid)
         return rules
     }()
-
 
     /// Positions the sanitizer's bookkeeping uses, computed once from `tagRules`.
     struct Indices: Sendable {

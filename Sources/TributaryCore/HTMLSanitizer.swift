@@ -7,8 +7,9 @@ import Foundation
 /// `HTMLSanitizer+Rules.swift`), so nothing it did not understand reaches the output. All entry points
 /// work on UTF-8 bytes and run in time linear in the input.
 public enum HTMLSanitizer {
-    /// Returns safe HTML: allowlisted tags and attributes only (like feedparser's _HTMLSanitizer and Miniflux's sanitizer),
-    /// relative URLs in href/src/srcset/poster/cite resolved with `resolve` (called with each raw URL; return the absolute one or nil to drop it).
+    /// Returns safe HTML: allowlisted tags and attributes only (like feedparser's _HTMLSanitizer and
+    /// Miniflux's sanitizer), relative URLs in href/src/srcset/poster/cite resolved with `resolve`
+    /// (called with each raw URL; return the absolute one or nil to drop it).
     ///
     /// - `script`, `style`, `svg`, `math`, `template`, `iframe`, `object`, `applet`, `frameset`, `noembed`,
     ///   `noframes`, `textarea`, `select` and `title` are removed with their content; other unknown
@@ -92,7 +93,9 @@ private struct SanitizerRun {
     mutating func handle(_ token: HTMLToken) {
         switch token {
         case .text(let range):
-            if skippedElement == nil { HTMLWriter.appendEscaped(source, range, decoding: true, to: &output, scratch: &scratch) }
+            if skippedElement == nil {
+                HTMLWriter.appendEscaped(source, range, decoding: true, to: &output, scratch: &scratch)
+            }
         case .rawText(let range), .cdata(let range):
             if skippedElement == nil { HTMLWriter.appendEscaped(source, range, to: &output) }
         case .startTag(let tag):
@@ -206,15 +209,14 @@ private struct SanitizerRun {
         var written: UInt32 = 0  // bit per allowed attribute, so duplicates keep the first as browsers do
         var hasImage = false
         for attribute in tag.attributes {
-            guard
-                let slot = allowed.firstIndex(where: { $0.nameHash == attribute.nameHash && $0.name == attribute.name }),
-                written & (1 << slot) == 0
-            else { continue }
+            let slot = allowed.firstIndex { $0.nameHash == attribute.nameHash && $0.name == attribute.name }
+            guard let slot, written & (1 << slot) == 0 else { continue }
             let kind = allowed[slot].kind
             if kind == .text {
                 appendAttributeStart(allowed[slot].nameBytes)
                 if let range = attribute.valueRange {
-                    HTMLWriter.appendEscaped(source, range, decoding: true, isAttribute: true, to: &output, scratch: &scratch)
+                    HTMLWriter.appendEscaped(
+                        source, range, decoding: true, isAttribute: true, to: &output, scratch: &scratch)
                 }
             } else {
                 guard let range = attribute.valueRange else { continue }

@@ -33,7 +33,9 @@ public struct HTMLTag: Sendable, Equatable {
 
     /// Creates a tag.
     public init(name: String, attributes: [HTMLAttribute] = [], isSelfClosing: Bool = false, range: Range<Int>) {
-        self.init(name: name, nameHash: HTMLNameHash.of(name), attributes: attributes, isSelfClosing: isSelfClosing, range: range)
+        self.init(
+            name: name, nameHash: HTMLNameHash.of(name), attributes: attributes, isSelfClosing: isSelfClosing,
+            range: range)
     }
 
     /// Compares the public properties.

@@ -65,7 +65,7 @@ public struct HTMLTokenizer: Sequence, IteratorProtocol, Sendable {
 
     /// The bytes in `range` as a string, references left as written.
     public func string(in range: Range<Int>) -> String {
-        String(decoding: bytes[range], as: UTF8.self)
+        String(decoding: bytes[range.clamped(to: bytes.indices)], as: UTF8.self)
     }
 
     /// The bytes in `range` with character references decoded.
@@ -73,7 +73,8 @@ public struct HTMLTokenizer: Sequence, IteratorProtocol, Sendable {
     /// - Parameters:
     ///   - isAttribute: Applies the attribute-value rule, so `?a=1&copy=2` keeps `&copy`.
     public func decodedString(in range: Range<Int>, isAttribute: Bool = false) -> String {
-        bytes.withUnsafeBufferPointer { source in
+        let range = range.clamped(to: bytes.indices)
+        return bytes.withUnsafeBufferPointer { source in
             var output: [UInt8] = []
             output.reserveCapacity(range.count)
             HTMLEntities.appendDecoded(source, range, isAttribute: isAttribute, to: &output)
@@ -84,33 +85,6 @@ public struct HTMLTokenizer: Sequence, IteratorProtocol, Sendable {
     /// The decoded value of `attribute`, or nil when it has none.
     public func value(of attribute: HTMLAttribute) -> String? {
         attribute.valueRange.map { decodedString(in: $0, isAttribute: true) }
-    }
-}
-
-extension HTMLEntities {
-    /// Appends `source[range]` to `output` with character references decoded.
-    static func appendDecoded(
-        _ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, isAttribute: Bool, to output: inout [UInt8]
-    ) {
-        var index = range.lowerBound
-        var runStart = index
-        while index < range.upperBound {
-            guard source[index] == UInt8(ascii: "&") else {
-                index += 1
-                continue
-            }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<index]))
-            if let end = decodeReference(
-                in: source, at: index, end: range.upperBound, isAttribute: isAttribute, into: &output)
-            {
-                index = end
-            } else {
-                output.append(UInt8(ascii: "&"))
-                index += 1
-            }
-            runStart = index
-        }
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<range.upperBound]))
     }
 }
 

@@ -38,7 +38,7 @@ enum HTMLWriter {
                 replacement = ""  // C0 control
             }
             output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<index]))
-            output.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+            output.append(replacement)
             index += length
             runStart = index
         }
@@ -85,5 +85,12 @@ enum HTMLWriter {
         guard index < end, let base = source.baseAddress, let match = memchr(base + index, Int32(byte), end - index)
         else { return nil }
         return UnsafeRawPointer(match) - UnsafeRawPointer(base)
+    }
+}
+
+extension [UInt8] {
+    /// Appends the bytes of a constant string.
+    mutating func append(_ text: StaticString) {
+        append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 }

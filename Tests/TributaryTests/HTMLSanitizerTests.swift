@@ -9,27 +9,48 @@ import Testing
         // kept as written
         ("<p>Hello <b>world</b> &amp; <i>you</i></p>", "<p>Hello <b>world</b> &amp; <i>you</i></p>"),
         ("<h2 lang=\"en\" dir=\"ltr\">T</h2><hr/><br>", "<h2 lang=\"en\" dir=\"ltr\">T</h2><hr/><br/>"),
-        ("<pre><code>let x = a &lt; b\n  &amp;&amp; c</code></pre>", "<pre><code>let x = a &lt; b\n  &amp;&amp; c</code></pre>"),
+        (
+            "<pre><code>let x = a &lt; b\n  &amp;&amp; c</code></pre>",
+            "<pre><code>let x = a &lt; b\n  &amp;&amp; c</code></pre>"
+        ),
         ("<blockquote cite=\"/src\">q</blockquote>", "<blockquote cite=\"https://example.com/src\">q</blockquote>"),
-        ("<abbr title=\"HyperText\">HTML</abbr> <time datetime=\"2024-01-02\">Jan</time>",
-            "<abbr title=\"HyperText\">HTML</abbr> <time datetime=\"2024-01-02\">Jan</time>"),
-        ("<table><thead><tr><th colspan=2>h</th></tr></thead><tbody><tr><td rowspan=\"1\">c</td></tr></tbody></table>",
-            "<table><thead><tr><th colspan=\"2\">h</th></tr></thead><tbody><tr><td rowspan=\"1\">c</td></tr></tbody></table>"),
-        ("<dl><dt>t</dt><dd>d</dd></dl><details open><summary>s</summary>x</details>",
-            "<dl><dt>t</dt><dd>d</dd></dl><details open=\"\"><summary>s</summary>x</details>"),
-        ("<figure><img src=\"a.png\" alt=\"A\" width=\"10\" height=\"20\" loading=\"lazy\"><figcaption>c</figcaption></figure>",
-            "<figure><img src=\"https://example.com/base/a.png\" alt=\"A\" width=\"10\" height=\"20\" loading=\"lazy\"/><figcaption>c</figcaption></figure>"),
-        ("<video controls poster=\"p.jpg\"><source src=\"v.mp4\" type=\"video/mp4\"><track src=\"s.vtt\" kind=\"captions\"></video>",
-            "<video controls=\"\" poster=\"https://example.com/base/p.jpg\"><source src=\"https://example.com/base/v.mp4\" type=\"video/mp4\"/><track src=\"https://example.com/base/s.vtt\" kind=\"captions\"/></video>"),
-        ("<a href=\"/x\" title=\"T\" rel=\"nofollow\" target=\"_blank\" class=\"c\" id=\"i\">x</a>",
-            "<a href=\"https://example.com/x\" title=\"T\" rel=\"nofollow\">x</a>"),
-        ("<a href=\"mailto:me@example.com\">m</a><a href=\"//cdn.example/x\">c</a>",
-            "<a href=\"mailto:me@example.com\">m</a><a href=\"https://cdn.example/x\">c</a>"),
+        (
+            "<abbr title=\"HyperText\">HTML</abbr> <time datetime=\"2024-01-02\">Jan</time>",
+            "<abbr title=\"HyperText\">HTML</abbr> <time datetime=\"2024-01-02\">Jan</time>"
+        ),
+        (
+            "<table><thead><tr><th colspan=2>h</th></tr></thead><tbody><tr><td rowspan=\"1\">c</td></tr></tbody></table>",
+            "<table><thead><tr><th colspan=\"2\">h</th></tr></thead><tbody><tr><td rowspan=\"1\">c</td></tr></tbody></table>"
+        ),
+        (
+            "<dl><dt>t</dt><dd>d</dd></dl><details open><summary>s</summary>x</details>",
+            "<dl><dt>t</dt><dd>d</dd></dl><details open=\"\"><summary>s</summary>x</details>"
+        ),
+        (
+            "<figure><img src=\"a.png\" alt=\"A\" width=\"10\" height=\"20\" loading=\"lazy\"><figcaption>c</figcaption></figure>",
+            "<figure><img src=\"https://example.com/base/a.png\" alt=\"A\" width=\"10\" height=\"20\" loading=\"lazy\"/><figcaption>c</figcaption></figure>"
+        ),
+        (
+            "<video controls poster=\"p.jpg\"><source src=\"v.mp4\" type=\"video/mp4\"><track src=\"s.vtt\" kind=\"captions\"></video>",
+            "<video controls=\"\" poster=\"https://example.com/base/p.jpg\"><source src=\"https://example.com/base/v.mp4\" type=\"video/mp4\"/><track src=\"https://example.com/base/s.vtt\" kind=\"captions\"/></video>"
+        ),
+        (
+            "<a href=\"/x\" title=\"T\" rel=\"nofollow\" target=\"_blank\" class=\"c\" id=\"i\">x</a>",
+            "<a href=\"https://example.com/x\" title=\"T\" rel=\"nofollow\">x</a>"
+        ),
+        (
+            "<a href=\"mailto:me@example.com\">m</a><a href=\"//cdn.example/x\">c</a>",
+            "<a href=\"mailto:me@example.com\">m</a><a href=\"https://cdn.example/x\">c</a>"
+        ),
         ("<img src=\"data:image/png;base64,iVBORw0KGgo=\">", "<img src=\"data:image/png;base64,iVBORw0KGgo=\"/>"),
-        ("<img srcset=\"a.png 1x, /b.png 2x,c.png\" sizes=\"50vw\">",
-            "<img srcset=\"https://example.com/base/a.png 1x, https://example.com/b.png 2x, https://example.com/base/c.png\" sizes=\"50vw\"/>"),
-        ("<img srcset=\"https://img.example/w_400,c_fill/a.jpg 2x\">",
-            "<img srcset=\"https://img.example/w_400,c_fill/a.jpg 2x\"/>"),
+        (
+            "<img srcset=\"a.png 1x, /b.png 2x,c.png\" sizes=\"50vw\">",
+            "<img srcset=\"https://example.com/base/a.png 1x, https://example.com/b.png 2x, https://example.com/base/c.png\" sizes=\"50vw\"/>"
+        ),
+        (
+            "<img srcset=\"https://img.example/w_400,c_fill/a.jpg 2x\">",
+            "<img srcset=\"https://img.example/w_400,c_fill/a.jpg 2x\"/>"
+        ),
         // text and attribute values are decoded, then re-escaped
         ("a > b & c \"q\" &eacute; &nbsp;&#x27;", "a &gt; b &amp; c &quot;q&quot; é \u{A0}'"),
         ("<a title='say \"hi\" &amp; <bye>'>x</a>", "<a title=\"say &quot;hi&quot; &amp; &lt;bye&gt;\">x</a>"),
@@ -54,11 +75,16 @@ import Testing
         ("<p>a<ul><li>b</ul>", "<p>a</p><ul><li>b</li></ul>"),
         ("<ul><li>a<li>b<ul><li>c</ul><li>d</ul>", "<ul><li>a</li><li>b<ul><li>c</li></ul></li><li>d</li></ul>"),
         ("<dl><dt>a<dd>b<dt>c</dl>", "<dl><dt>a</dt><dd>b</dd><dt>c</dt></dl>"),
-        ("<table><tr><td>a<td>b<tr><td>c</table>",
-            "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>"),
+        (
+            "<table><tr><td>a<td>b<tr><td>c</table>",
+            "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>"
+        ),
         ("<table><tr><td><b>x</td></tr></table>", "<table><tr><td><b>x</b></td></tr></table>"),
         ("<b><table><tr><td>x</b>y</td></tr></table></b>", "<b><table><tr><td>xy</td></tr></table></b>"),
-        ("<a href=\"/1\">one<a href=\"/2\">two</a>", "<a href=\"https://example.com/1\">one</a><a href=\"https://example.com/2\">two</a>"),
+        (
+            "<a href=\"/1\">one<a href=\"/2\">two</a>",
+            "<a href=\"https://example.com/1\">one</a><a href=\"https://example.com/2\">two</a>"
+        ),
         ("<h1>a<h2>b</h2>", "<h1>a</h1><h2>b</h2>"),
         ("<br></br><img src=\"/i\"></img>", "<br/><img src=\"https://example.com/i\"/>"),
         ("<div/>x", "<div>x</div>"),
@@ -149,14 +175,21 @@ import Testing
         ("<a  href=\"/x\"  class='keep'>y</a >", "<a  href=\"https://example.com/x\"  class='keep'>y</a >"),
         ("<A HREF='/x'>", "<A HREF=\"https://example.com/x\">"),
         ("<img src=a.png alt=x>", "<img src=\"https://example.com/base/a.png\" alt=x>"),
-        ("<table background=\"bg.png\"><img longdesc=\"d.html\">",
-            "<table background=\"https://example.com/base/bg.png\"><img longdesc=\"https://example.com/base/d.html\">"),
-        ("<img srcset=\"a.png 1x, b.png 2x\">",
-            "<img srcset=\"https://example.com/base/a.png 1x, https://example.com/base/b.png 2x\">"),
+        (
+            "<table background=\"bg.png\"><img longdesc=\"d.html\">",
+            "<table background=\"https://example.com/base/bg.png\"><img longdesc=\"https://example.com/base/d.html\">"
+        ),
+        (
+            "<img srcset=\"a.png 1x, b.png 2x\">",
+            "<img srcset=\"https://example.com/base/a.png 1x, https://example.com/base/b.png 2x\">"
+        ),
         ("<a href=\"https://abs.example/\">", "<a href=\"https://abs.example/\">"),
         ("<a href=\"/s?a=1&amp;b=2\">", "<a href=\"https://example.com/s?a=1&amp;b=2\">"),
         ("<img src=\"data:image/png;base64,AAAA\">", "<img src=\"data:image/png;base64,AAAA\">"),
-        ("<!-- <a href=\"/x\"> --><script>a.href=\"/y\"</script>", "<!-- <a href=\"/x\"> --><script>a.href=\"/y\"</script>"),
+        (
+            "<!-- <a href=\"/x\"> --><script>a.href=\"/y\"</script>",
+            "<!-- <a href=\"/x\"> --><script>a.href=\"/y\"</script>"
+        ),
         ("<a data-src=\"/x\" onclick=\"x\">&nbsp;</a>", "<a data-src=\"/x\" onclick=\"x\">&nbsp;</a>"),
     ])
     func resolvingURLs(html: String, expected: String) {
@@ -164,7 +197,9 @@ import Testing
     }
 
     @Test func resolvingURLsRemovesAttributesTheResolverDrops() {
-        let output = HTMLSanitizer.resolvingURLs(in: "<a title=t href=\"/drop\" rel=x>x</a><img srcset=\"/drop 1x, /k 2x\">") {
+        let output = HTMLSanitizer.resolvingURLs(
+            in: "<a title=t href=\"/drop\" rel=x>x</a><img srcset=\"/drop 1x, /k 2x\">"
+        ) {
             $0 == "/drop" ? nil : "https://h" + $0
         }
         #expect(output == "<a title=t rel=x>x</a><img srcset=\"https://h/k 2x\">")
@@ -173,7 +208,9 @@ import Testing
     @Test func resolvingURLsFastPathSkipsTheResolver() {
         var calls = 0
         let html = "<p>Plain <b>markup</b> with a = sign</p>"
-        let output = HTMLSanitizer.resolvingURLs(in: html) { calls += 1; return $0 }
+        let output = HTMLSanitizer.resolvingURLs(in: html) {
+            calls += 1; return $0
+        }
         #expect(output == html)
         #expect(calls == 0)
         #expect(!HTMLSanitizer.mayContainURLAttribute(html))

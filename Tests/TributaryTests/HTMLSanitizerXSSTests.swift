@@ -154,7 +154,8 @@ import Testing
             var input = ""
             input.unicodeScalars.append(contentsOf: scalars)
             let output = HTMLSanitizer.sanitize(input, resolve: Self.resolve)
-            #expect(SanitizedHTMLChecker.problems(in: output, allowingScriptText: true).isEmpty, "\(input) -> \(output)")
+            #expect(
+                SanitizedHTMLChecker.problems(in: output, allowingScriptText: true).isEmpty, "\(input) -> \(output)")
         }
     }
 }
@@ -173,8 +174,9 @@ enum SanitizedHTMLChecker {
         var problems: [String] = []
         if output.lowercased().contains("<script") { problems.append("<script") }
         for scalar in output.unicodeScalars
-        where (scalar.value < 0x20 && ![0x09, 0x0A, 0x0D].contains(scalar.value)) || scalar.value >= 0xFFFE
-            && scalar.value <= 0xFFFF
+        where (scalar.value < 0x20 && ![0x09, 0x0A, 0x0D].contains(scalar.value))
+            || scalar.value >= 0xFFFE
+                && scalar.value <= 0xFFFF
         {
             problems.append("illegal U+\(String(scalar.value, radix: 16))")
         }
@@ -196,7 +198,8 @@ enum SanitizedHTMLChecker {
                         let isImageData =
                             tag.name == "img" && attribute.name == "src"
                             && ["png", "gif", "jpeg", "webp"].contains { url.hasPrefix("data:image/\($0);base64,") }
-                        for scheme in ["javascript:", "vbscript:", "data:"] where url.hasPrefix(scheme) && !isImageData {
+                        for scheme in ["javascript:", "vbscript:", "data:"] where url.hasPrefix(scheme) && !isImageData
+                        {
                             problems.append("\(scheme) in \(attribute.name)")
                         }
                     }

@@ -3,7 +3,8 @@ import Testing
 @testable import TributaryCore
 
 @Suite struct HTMLTokenizerTests {
-    /// Renders tokens compactly: `T(text)`, `R(raw)`, `<name a=v b>`, `</name>`, `C(comment)`, `D(doctype)`, `X(cdata)`.
+    /// Renders tokens compactly: `T(text)`, `R(raw)`, `<name a=v b>`, `</name>`, `C(comment)`,
+    /// `D(doctype)`, `X(cdata)`.
     static func describe(_ html: String) -> String {
         var tokenizer = HTMLTokenizer(html)
         var parts: [String] = []
