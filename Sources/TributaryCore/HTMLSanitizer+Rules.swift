@@ -11,6 +11,8 @@ struct HTMLTagRule: Sendable {
         /// A start tag that closes an open p first.
         static let closesParagraph = Flags(rawValue: 1 << 3)
         static let isHeading = Flags(rawValue: 1 << 4)
+        /// img, source, track: dropped when no `src` or `srcset` survives.
+        static let requiresSource = Flags(rawValue: 1 << 5)
     }
 
     /// Elements that close each other when a sibling starts: dd/dt, td/th, tbody/thead/tfoot.
@@ -154,9 +156,10 @@ extension HTMLSanitizer {
         add(["video"], ["controls", "poster", "src", "type", "width", "height"])
         add(["br"], [], .isVoid)
         add(["hr"], [], [.isVoid, .closesParagraph])
-        add(["img"], ["src", "alt", "title", "width", "height", "srcset", "sizes", "loading"], .isVoid)
-        add(["source"], ["src", "type", "srcset", "sizes", "media"], .isVoid)
-        add(["track"], ["src", "kind", "srclang", "label"], .isVoid)
+        let media: F = [.isVoid, .requiresSource]
+        add(["img"], ["src", "alt", "title", "width", "height", "srcset", "sizes", "loading"], media)
+        add(["source"], ["src", "type", "srcset", "sizes", "media"], media)
+        add(["track"], ["src", "kind", "srclang", "label"], media)
         return rules
     }()
 
@@ -168,7 +171,6 @@ extension HTMLSanitizer {
         let anchor = Self.index("a")
         let table = Self.index("table")
         let tableRow = Self.index("tr")
-        let image = Self.index("img")
         /// Keys into the sanitizer's `innermost` table after the per-rule ones: one per group, then these.
         let specialElement = tagRules.count + HTMLTagRule.Group.allCases.count
         let tableScope = tagRules.count + HTMLTagRule.Group.allCases.count + 1

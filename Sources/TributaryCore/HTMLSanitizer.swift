@@ -18,6 +18,7 @@ public enum HTMLSanitizer {
     ///   stripped of tab/newline and surrounding control characters, and kept only when relative or
     ///   http, https or mailto (`data:image/png|gif|jpeg|webp;base64,...` is also kept in `img src`).
     ///   `resolve` gets every such URL except `data:` ones, and its result is checked the same way.
+    ///   `img`, `source` and `track` left without a `src` or `srcset` are dropped.
     /// - Implied end tags (`<p>a<p>b`, `<li>`, table cells) are applied, stray end tags dropped and open
     ///   elements closed at the end, so the output is balanced. Void elements are written as `<br/>`.
     /// - Text and attribute values are decoded and re-escaped (`&`, `<`, `>`, `"`); comments, doctypes and
@@ -129,8 +130,8 @@ private struct SanitizerRun {
             let mark = output.count
             output.append(UInt8(ascii: "<"))
             output.append(rules[ruleIndex].nameBytes)
-            let hasImage = appendAttributes(of: tag, rules[ruleIndex].attributes)
-            if ruleIndex == indices.image, !hasImage {  // an img without a usable source shows nothing
+            let hasSource = appendAttributes(of: tag, rules[ruleIndex].attributes)
+            if flags.contains(.requiresSource), !hasSource {  // an img without a usable source shows nothing
                 output.removeSubrange(mark...)
                 return
             }
@@ -204,10 +205,10 @@ private struct SanitizerRun {
         if target >= 0 { close(downTo: target) }
     }
 
-    /// Writes the allowed attributes of `tag`; returns whether an image source (`img src`, `srcset`) survived.
+    /// Writes the allowed attributes of `tag`; returns whether a `src` or `srcset` survived.
     mutating func appendAttributes(of tag: HTMLTag, _ allowed: [HTMLTagRule.Attribute]) -> Bool {
         var written: UInt32 = 0  // bit per allowed attribute, so duplicates keep the first as browsers do
-        var hasImage = false
+        var hasSource = false
         for attribute in tag.attributes {
             let slot = allowed.firstIndex { $0.nameHash == attribute.nameHash && $0.name == attribute.name }
             guard let slot, written & (1 << slot) == 0 else { continue }
@@ -228,14 +229,14 @@ private struct SanitizerRun {
                         ? HTMLSanitizer.safeSrcset(raw, resolve: resolve)
                         : HTMLSanitizer.safeURL(raw, allowsDataImage: kind == .imageURL, resolve: resolve)
                 else { continue }
-                hasImage = hasImage || kind != .url
+                hasSource = hasSource || kind != .url || attribute.name == "src"
                 appendAttributeStart(allowed[slot].nameBytes)
                 HTMLWriter.appendEscaped(url, to: &output)
             }
             output.append(UInt8(ascii: "\""))
             written |= 1 << slot
         }
-        return hasImage
+        return hasSource
     }
 
     mutating func appendAttributeStart(_ name: StaticString) {

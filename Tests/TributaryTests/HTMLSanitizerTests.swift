@@ -66,6 +66,7 @@ import Testing
         ("<html><head><title>T</title><meta charset=utf-8></head><body><p>B</p></body></html>", "<p>B</p>"),
         ("<!-- comment --><!DOCTYPE html>x<?php echo ?>", "x"),
         ("<img alt=\"no source\"><img src=\"javascript:x\" alt=\"bad\">", ""),
+        ("<video><source src=\"javascript:x\"><track kind=\"captions\"></video>", "<video></video>"),
         // balancing: unclosed tags closed, stray end tags dropped, implied end tags applied
         ("<p><b>bold", "<p><b>bold</b></p>"),
         ("</div>text</b></p>", "text"),
@@ -142,7 +143,7 @@ import Testing
         let clock = ContinuousClock()
         for input in inputs {
             let elapsed = clock.measure { _ = HTMLSanitizer.sanitize(input) }
-            #expect(elapsed < .seconds(2), "\(input.prefix(20))...")
+            #expect(elapsed < .seconds(5), "\(input.prefix(20))...")
         }
     }
 

@@ -156,6 +156,7 @@ import Testing
             let output = HTMLSanitizer.sanitize(input, resolve: Self.resolve)
             #expect(
                 SanitizedHTMLChecker.problems(in: output, allowingScriptText: true).isEmpty, "\(input) -> \(output)")
+            #expect(HTMLSanitizer.sanitize(output) == output, "not idempotent: \(input)")
         }
     }
 }
@@ -256,7 +257,7 @@ enum SanitizedHTMLChecker {
 }
 
 /// A small deterministic random number generator for reproducible fuzzing.
-struct SplitMix64: RandomNumberGenerator {
+private struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
