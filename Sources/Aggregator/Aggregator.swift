@@ -98,7 +98,8 @@ public final class Aggregator: Sendable {
                 let next = sourceSchedule.afterSuccess(now: now, maxAgeSeconds: response.maxAgeSeconds, hints: nil)
                 try await store.recordNotModified(url: source.url, nextFetch: next, now: now)
             case 200..<300:
-                let feed = try parser.parse(response.body, url: response.finalURL, httpCharset: response.charset)
+                var feed = try parser.parse(response.body, url: response.finalURL, httpCharset: response.charset)
+                Self.resolveRemainingLinks(in: &feed)
                 warnings += feed.warnings.map { "\(source.url): \($0)" }
                 let next = sourceSchedule.afterSuccess(now: now, maxAgeSeconds: response.maxAgeSeconds, hints: feed.schedule)
                 let refresh = SourceRefresh(
@@ -135,6 +136,17 @@ public final class Aggregator: Sendable {
             logger.info("fetched", metadata: ["feed_url": "\(source.url)", "status": "\(outcome.status.rawValue)", "bytes": "\(outcome.bytes)", "new_items": "\(outcome.newItems)"])
         }
         return (outcome, warnings)
+    }
+
+    /// A local file has no web address to resolve against: relative item links that the parser left
+    /// relative are resolved against the feed's own site link, so published links are absolute.
+    static func resolveRemainingLinks(in feed: inout ParsedFeed) {
+        guard let site = feed.metadata.link, URLReference.isAbsolute(site) else { return }
+        for index in feed.items.indices {
+            if let link = feed.items[index].link, !URLReference.isAbsolute(link) {
+                feed.items[index].link = URLReference.resolve(link, against: site)
+            }
+        }
     }
 
     private func recordFailure(_ source: SourceConfig, message: String, httpStatus: Int?, failures: Int, schedule: FetchSchedule, now: Date) async {
