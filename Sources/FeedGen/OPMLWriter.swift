@@ -31,7 +31,10 @@ public struct SourceListing: Sendable, Equatable {
 /// Writes the source list as OPML 2.0, one outline folder per category.
 public enum OPMLWriter {
     /// The document bytes.
+    ///
+    /// Local-file sources are left out: their paths mean nothing to another reader.
     public static func document(title: String, categories: [(id: String, title: String)], sources: [SourceListing]) -> [UInt8] {
+        let sources = sources.filter { URLReference.scheme(of: $0.url).map { $0 == "http" || $0 == "https" } == true }
         let writer = XMLWriter()
         writer.start("opml")
         writer.attribute("version", "2.0")

@@ -65,6 +65,11 @@ import TributaryTestSupport
         #expect(items.compactMap { $0["title"] as? String } == ["Beta only", "Shared story & more", "Alpha only"])
         #expect(Set(items.compactMap { $0["id"] as? String }).count == 3)
 
+        for name in ["news.xml", "news.atom", "news.json", "all.xml", "all.atom", "all.json"] {
+            let result = try Self.validate(directory.path + "/public/" + name)
+            #expect(result.status == 0, "\(name): \(result.output)")
+        }
+
         let before = try Self.snapshot(directory.path + "/public")
         let second = try await aggregator.run(all: true)
         #expect(second.sources.map(\.newItems).reduce(0, +) == 0)
@@ -82,6 +87,23 @@ import TributaryTestSupport
         return pattern.matches(in: xml, range: range).compactMap { match in
             Range(match.range(at: 1), in: xml).map { xml[$0].replacingOccurrences(of: "&amp;", with: "&") }
         }
+    }
+
+    /// Runs the shared validator (`../shared/validate/validate_feed.py`) on a generated document.
+    static func validate(_ path: String) throws -> (status: Int32, output: String) {
+        let validator = URL(fileURLWithPath: Fixtures.directory).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/validate/validate_feed.py").path
+        guard FileManager.default.fileExists(atPath: validator) else { return (-1, "validator missing at \(validator)") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", validator, path, "--base-url", "http://feeds.test/"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
     }
 
     static func snapshot(_ directory: String) throws -> [String: Data] {
