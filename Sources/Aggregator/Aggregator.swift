@@ -25,7 +25,14 @@ public final class Aggregator: Sendable {
     public init(configuration: Configuration, logger: Logger) throws(StoreError) {
         self.configuration = configuration
         self.logger = logger
-        self.store = try ArticleStore(path: configuration.settings.storePath)
+        let retention = configuration.settings.retention
+        let seconds = { (duration: Duration) in FetchSchedule.seconds(duration) }
+        self.store = try ArticleStore(
+            path: configuration.settings.storePath,
+            policy: StorePolicy(
+                contentWindow: seconds(retention.contentWindow), floodMaxNew: retention.floodMaxNew,
+                floodMaxFraction: retention.floodMaxFraction, maxAge: retention.maxAge.map(seconds),
+                maxPerSource: retention.maxPerSource, tombstoneLifetime: seconds(retention.tombstones)))
         let fetch = configuration.settings.fetch
         self.fetcher = FeedFetcher(
             settings: FetchSettings(
@@ -63,6 +70,7 @@ public final class Aggregator: Sendable {
             outcomes[index] = outcome
             warnings += sourceWarnings
         }
+        try await store.prune(now: now)
         let changed = try await generate()
         return RunSummary(sources: outcomes.compactMap { $0 }, warnings: warnings, changedFiles: changed)
     }

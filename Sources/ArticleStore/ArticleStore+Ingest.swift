@@ -54,8 +54,13 @@ extension ArticleStore {
             try db.execute(sql: "INSERT OR IGNORE INTO sources (url) VALUES (?)", arguments: [refresh.url])
             let sourceID = try Int64.fetchOne(db, sql: "SELECT id FROM sources WHERE url = ?", arguments: [refresh.url])!
             let nowSeconds = now.timeIntervalSince1970
+            let isHeld = try floodGuardHolds(db, sourceID: sourceID, items: refresh.items, index: index)
+            if isHeld {
+                result.warnings.append("\(refresh.url): \(refresh.items.count) items, most of them new, arrived at once; held back from publication (review, then `tributary sources release \(refresh.url)`)")
+            }
             for item in refresh.items {
                 let keys = DedupKeys(sourceID: sourceID, item: item)
+                if index.isTombstoned(keys) { continue }
                 if let existing = index.bySourceGUID[keys.sourceGUID] {
                     if try updateIfChanged(db, articleID: existing, item: item, encoder: encoder) { result.updated += 1 }
                     continue
@@ -68,7 +73,7 @@ extension ArticleStore {
                 }
                 let sortDate = Self.sortDate(for: item, now: now, warnings: &result.warnings, source: refresh.url)
                 if let fingerprint = keys.fingerprint, let match = index.byFingerprint[fingerprint],
-                    abs(match.sortDate - sortDate) <= contentWindow
+                    abs(match.sortDate - sortDate) <= policy.contentWindow
                 {
                     try attach(db, sourceID: sourceID, guid: item.id, to: match.article, rule: "content")
                     index.bySourceGUID[keys.sourceGUID] = match.article
@@ -77,11 +82,12 @@ extension ArticleStore {
                 }
                 let articleID = try insert(
                     db, sourceID: sourceID, sourceURL: refresh.url, item: item, keys: keys, sortDate: sortDate,
-                    now: nowSeconds, encoder: encoder)
+                    now: nowSeconds, isHeld: isHeld, encoder: encoder)
                 index.bySourceGUID[keys.sourceGUID] = articleID
                 if let url = keys.canonicalURL { index.byCanonicalURL[url] = articleID }
                 if let fingerprint = keys.fingerprint { index.byFingerprint[fingerprint] = (articleID, sortDate) }
                 result.inserted += 1
+                if isHeld { result.held += 1 }
             }
             try db.execute(
                 sql: """
@@ -100,6 +106,33 @@ extension ArticleStore {
             // Only a committed transaction changes the in-memory index.
             self.index = index
             return result
+        }
+    }
+
+    /// The flood guard: a source that already has articles and suddenly brings more than
+    /// `floodMaxNew` new items, or more than `floodMaxFraction` of its items new, is held back.
+    private func floodGuardHolds(_ db: Database, sourceID: Int64, items: [ParsedItem], index: DedupIndex) throws -> Bool {
+        let hasHistory = try Bool.fetchOne(
+            db, sql: "SELECT EXISTS (SELECT 1 FROM article_keys WHERE source_id = ?)", arguments: [sourceID]) ?? false
+        guard hasHistory else { return false }
+        var new = 0
+        for item in items {
+            let keys = DedupKeys(sourceID: sourceID, item: item)
+            if index.bySourceGUID[keys.sourceGUID] != nil || index.isTombstoned(keys) { continue }
+            if let url = keys.canonicalURL, index.byCanonicalURL[url] != nil { continue }
+            new += 1
+        }
+        if new > policy.floodMaxNew { return true }
+        return items.count >= policy.floodMinItems && Double(new) > policy.floodMaxFraction * Double(items.count)
+    }
+
+    /// Publishes the articles the flood guard held back for a source; returns how many.
+    public func release(sourceURL: String) throws(StoreError) -> Int {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE articles SET held = 0 WHERE held = 1 AND source_id = (SELECT id FROM sources WHERE url = ?)",
+                arguments: [sourceURL])
+            return db.changesCount
         }
     }
 
@@ -122,20 +155,20 @@ extension ArticleStore {
 
     private func insert(
         _ db: Database, sourceID: Int64, sourceURL: String, item: ParsedItem, keys: DedupKeys, sortDate: Double,
-        now: Double, encoder: JSONEncoder
+        now: Double, isHeld: Bool, encoder: JSONEncoder
     ) throws -> Int64 {
         try db.execute(
             sql: """
                 INSERT INTO articles (output_id, source_id, title, link, summary, content, published, updated,
-                    first_seen, sort_date, authors, categories, enclosures, image, canonical_url, fingerprint)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    first_seen, sort_date, authors, categories, enclosures, image, canonical_url, fingerprint, held)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 DedupKeys.outputID(sourceURL: sourceURL, itemID: item.id), sourceID, item.title,
                 item.originalLink ?? item.link, item.summary, item.content, item.published?.timeIntervalSince1970,
                 item.updated?.timeIntervalSince1970, now, sortDate, Self.json(item.authors, encoder),
                 Self.json(item.categories, encoder), Self.json(item.enclosures, encoder), item.image,
-                keys.canonicalURL, keys.fingerprint,
+                keys.canonicalURL, keys.fingerprint, isHeld,
             ])
         let articleID = db.lastInsertedRowID
         try db.execute(

@@ -13,24 +13,24 @@ import TributaryCore
 /// the source's new validators and schedule.
 public actor ArticleStore {
     /// The schema version this build writes.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
     /// Path of the database file.
     public nonisolated let path: String
     let queue: DatabaseQueue
     var index: DedupIndex?
-    /// Dedup window for the content fingerprint rule.
-    let contentWindow: TimeInterval
+    /// Flood guard, tombstone and retention settings.
+    let policy: StorePolicy
 
     /// Opens (creating if needed) the store at `path`, migrating an older schema.
     ///
     /// - Parameters:
     ///   - verifiesIntegrity: run `PRAGMA quick_check` and refuse a damaged file.
-    ///   - contentWindow: how far apart in time two items may be and still match by content.
+    ///   - policy: flood guard, dedup window, tombstone and retention settings.
     /// - Throws: `StoreError` naming the file and the fix (corrupt, read-only, newer schema, busy).
-    public init(path: String, verifiesIntegrity: Bool = true, contentWindow: TimeInterval = 72 * 3600) throws(StoreError) {
+    public init(path: String, verifiesIntegrity: Bool = true, policy: StorePolicy = StorePolicy()) throws(StoreError) {
         self.path = path
-        self.contentWindow = contentWindow
+        self.policy = policy
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -127,7 +127,11 @@ public actor ArticleStore {
         ) WITHOUT ROWID;
         CREATE INDEX article_keys_article ON article_keys(article_id);
         CREATE TABLE dedup_counts (rule TEXT PRIMARY KEY, count INTEGER NOT NULL);
+        """,
         """
+        CREATE TABLE tombstones (key TEXT PRIMARY KEY, expires REAL NOT NULL) WITHOUT ROWID;
+        CREATE INDEX articles_source ON articles(source_id, sort_date DESC);
+        """,
     ]
 
     /// Loads the dedup index on first use (a no-op fetch never pays for it).
@@ -145,6 +149,10 @@ public actor ArticleStore {
             let id: Int64 = row[0]
             if let url: String = row[1] { fresh.byCanonicalURL[url] = id }
             if let fingerprint: String = row[2] { fresh.byFingerprint[fingerprint] = (id, row[3]) }
+        }
+        // Expired tombstones are deleted by `prune(now:)`, with the run's clock.
+        for key in try String.fetchAll(db, sql: "SELECT key FROM tombstones") {
+            fresh.tombstones.insert(key)
         }
         index = fresh
         return fresh

@@ -69,4 +69,14 @@ struct DedupIndex {
     var bySourceGUID: [String: Int64] = [:]
     var byCanonicalURL: [String: Int64] = [:]
     var byFingerprint: [String: (article: Int64, sortDate: Double)] = [:]
+    /// Keys of pruned articles ("g:" + source/guid key, "u:" + canonical URL), still remembered.
+    var tombstones: Set<String> = []
+
+    /// True when a pruned article had one of these keys.
+    func isTombstoned(_ keys: DedupKeys) -> Bool {
+        guard !tombstones.isEmpty else { return false }
+        if tombstones.contains("g:" + keys.sourceGUID) { return true }
+        if let url = keys.canonicalURL, tombstones.contains("u:" + url) { return true }
+        return false
+    }
 }

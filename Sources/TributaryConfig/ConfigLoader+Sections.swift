@@ -3,7 +3,8 @@ import TributaryCore
 import Yams
 
 extension ConfigLoader {
-    static let settingsKeys = ["store", "output", "base_url", "title", "listen", "fetch", "websub_hub"]
+    static let settingsKeys = ["store", "output", "base_url", "title", "listen", "fetch", "websub_hub", "retention"]
+    static let retentionKeys = ["max_age", "max_per_source", "tombstones", "flood_max_new", "flood_max_fraction", "content_window"]
     static let fetchKeys = [
         "concurrency", "per_host", "timeout", "connect_timeout", "interval", "max_interval", "user_agent",
         "max_body", "block_private_addresses",
@@ -45,6 +46,31 @@ extension ConfigLoader {
             }
         }
         if let fetch = mapping["fetch"] { readFetch(fetch, into: &settings.fetch) }
+        if let retention = mapping["retention"] { readRetention(retention, into: &settings.retention) }
+    }
+
+    private mutating func readRetention(_ node: Node, into retention: inout RetentionConfig) {
+        guard let mapping = node.mapping else {
+            problem(node, "'retention' must be a mapping")
+            return
+        }
+        checkKeys(mapping, allowed: Self.retentionKeys, in: "settings.retention")
+        if let node = mapping["max_age"] {
+            retention.maxAge = node.scalar?.string == "never" ? nil : duration(node, "max_age")
+        }
+        if let node = mapping["max_per_source"] {
+            retention.maxPerSource = node.scalar?.string == "all" ? nil : integer(node, "max_per_source", range: 1...10_000_000)
+        }
+        if let value = duration(mapping["tombstones"], "tombstones") { retention.tombstones = value }
+        if let value = integer(mapping["flood_max_new"], "flood_max_new", range: 1...1_000_000) { retention.floodMaxNew = value }
+        if let node = mapping["flood_max_fraction"] {
+            if let value = node.scalar.flatMap({ Double($0.string) }), value > 0, value <= 1 {
+                retention.floodMaxFraction = value
+            } else {
+                problem(node, "'flood_max_fraction' must be a number above 0 and at most 1, such as 0.8")
+            }
+        }
+        if let value = duration(mapping["content_window"], "content_window") { retention.contentWindow = value }
     }
 
     private mutating func readFetch(_ node: Node, into fetch: inout FetchConfig) {

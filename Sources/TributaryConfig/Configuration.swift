@@ -38,6 +38,8 @@ public struct Settings: Sendable, Equatable {
     public var fetch: FetchConfig
     /// WebSub hub URL to announce and ping, if any.
     public var websubHub: String?
+    /// Store retention and flood guard.
+    public var retention = RetentionConfig()
 
     /// Defaults relative to `directory` (the config file's directory).
     public static func defaults(relativeTo directory: String) -> Settings {
@@ -46,6 +48,25 @@ public struct Settings: Sendable, Equatable {
             baseURL: "http://127.0.0.1:8080/", title: "Tributary", listenHost: "127.0.0.1", listenPort: 8080,
             fetch: FetchConfig(), websubHub: nil)
     }
+}
+
+/// The `settings.retention:` section: what the store forgets and what it holds back.
+public struct RetentionConfig: Sendable, Equatable {
+    /// Articles older than this are pruned (nil: never).
+    public var maxAge: Duration? = .seconds(180 * 86_400)
+    /// Articles kept per source, newest first (nil: all).
+    public var maxPerSource: Int? = 1000
+    /// How long pruned articles' keys are remembered.
+    public var tombstones: Duration = .seconds(365 * 86_400)
+    /// Flood guard: more new items than this at once from an established source are held back.
+    public var floodMaxNew = 50
+    /// Flood guard: or more than this fraction of a feed's items (feeds of 10 items or more).
+    public var floodMaxFraction = 0.8
+    /// Window in which two items with the same title and opening words are the same story.
+    public var contentWindow: Duration = .seconds(72 * 3600)
+
+    /// Defaults.
+    public init() {}
 }
 
 /// The `settings.fetch:` section.
