@@ -5,6 +5,11 @@ FROM swift:6.3-bookworm AS build
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
         libcurl4-openssl-dev libxml2-dev libsqlite3-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
+# Offline builds: when the build context carries a Swift package mirror in .swift-packages/
+# (scripts/docker-check.sh makes one from the machine's local mirror), git reads github.com from it.
+# A normal `docker build` on a machine with internet access has no such folder and fetches as usual.
+COPY Package.swift .swift-packages* /mirror/
+RUN if [ -d /mirror/apple ]; then git config --global url."/mirror/".insteadOf https://github.com/; fi
 WORKDIR /src
 COPY Package.swift ./
 COPY Sources ./Sources

@@ -55,6 +55,24 @@ public struct FetchResponse: Sendable {
     /// Bytes received after decoding.
     public var bytes: Int { body.count }
 
+    /// Creates a response.
+    public init(
+        status: Int, finalURL: String, body: [UInt8], etag: String? = nil, lastModified: String? = nil,
+        contentType: String? = nil, charset: String? = nil, retryAfterSeconds: Int? = nil, maxAgeSeconds: Int? = nil,
+        permanentRedirect: String? = nil
+    ) {
+        self.status = status
+        self.finalURL = finalURL
+        self.body = body
+        self.etag = etag
+        self.lastModified = lastModified
+        self.contentType = contentType
+        self.charset = charset
+        self.retryAfterSeconds = retryAfterSeconds
+        self.maxAgeSeconds = maxAgeSeconds
+        self.permanentRedirect = permanentRedirect
+    }
+
     /// True for 304.
     public var isNotModified: Bool { status == 304 }
 }

@@ -8,7 +8,10 @@ struct Tributary: AsyncParsableCommand {
         commandName: "tributary",
         abstract: "Fetch feeds, merge them by category and serve the result.",
         version: TributaryVersion.string,
-        subcommands: [FetchCommand.self, ServeCommand.self, ParseCommand.self, CheckCommand.self, StatsCommand.self])
+        subcommands: [
+            FetchCommand.self, ServeCommand.self, ParseCommand.self, CheckCommand.self, StatsCommand.self,
+            SourcesCommand.self, ImportOPMLCommand.self, ExportOPMLCommand.self,
+        ])
 
     static func main() async {
         // libcurl must be initialised once, before any thread starts.

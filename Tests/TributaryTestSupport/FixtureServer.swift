@@ -49,13 +49,15 @@ public final class FixtureServer: Sendable {
     public static func start(_ routes: [String: @Sendable (Request) -> Reply]) async throws -> FixtureServer {
         let counts = RequestCounter()
         let router = Router()
-        router.get("**") { request, _ -> Response in
+        let respond: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             let path = request.uri.path
             counts.increment(path)
             guard let handler = routes[path] else { return Response(status: .notFound) }
             let reply = handler(request)
             return Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
         }
+        router.get("/", use: respond)
+        router.get("**", use: respond)
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "fixture-server")
         logger.logLevel = .critical

@@ -1,0 +1,55 @@
+import FeedFetch
+import FeedParse
+import Foundation
+import TributaryCore
+
+/// Finds the feed behind a URL: the URL itself, the feeds an HTML page advertises, or the usual paths.
+struct FeedFinder {
+    let fetcher: FeedFetcher
+    static let usualPaths = ["/feed", "/feed.xml", "/rss", "/rss.xml", "/atom.xml", "/index.xml", "/feed.json", "/feeds/posts/default"]
+
+    func find(_ url: String) async throws -> (url: String, feed: ParsedFeed) {
+        let first = try await load(url)
+        let error: ParseError
+        switch Self.parse(first) {
+        case .success(let feed): return (first.finalURL, feed)
+        case .failure(let failure): error = failure
+        }
+        guard error.code == .notAFeed else { throw error }
+        var candidates = error.discoveredFeeds
+        if candidates.isEmpty, let origin = Self.origin(of: first.finalURL) {
+            candidates = Self.usualPaths.map { origin + $0 }
+        }
+        for candidate in candidates {
+            guard let response = try? await load(candidate), case .success(let feed) = Self.parse(response) else { continue }
+            return (candidate, feed)
+        }
+        throw ParseError(.notAFeed, "\(error.message); no feed found on the page or at the usual paths (\(Self.usualPaths.joined(separator: ", ")))")
+    }
+
+    static func parse(_ response: FetchResponse) -> Result<ParsedFeed, ParseError> {
+        do {
+            return .success(try FeedParser().parse(response.body, url: response.finalURL, httpCharset: response.charset))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    private func load(_ url: String) async throws -> FetchResponse {
+        if URLReference.scheme(of: url) == "http" || URLReference.scheme(of: url) == "https" {
+            return try await fetcher.fetchOnce(url: url)
+        }
+        let path = url.hasPrefix("file://") ? String(url.dropFirst(7)) : url
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FetchError(.file, url: url, "cannot read \(path)")
+        }
+        return FetchResponse(status: 200, finalURL: URL(fileURLWithPath: path).absoluteString, body: [UInt8](data))
+    }
+
+    static func origin(of url: String) -> String? {
+        guard let scheme = URLReference.scheme(of: url), let host = URLReference.host(of: url) else { return nil }
+        let afterScheme = url.dropFirst(scheme.count + 3)
+        let authority = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return scheme + "://" + (authority.isEmpty ? host : String(authority))
+    }
+}
