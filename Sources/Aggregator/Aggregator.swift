@@ -43,8 +43,24 @@ public final class Aggregator: Sendable {
         self.schedule = FetchSchedule(interval: fetch.interval, maxInterval: fetch.maxInterval)
     }
 
+    /// Progress of a run, for a terminal display.
+    public struct Progress: Sendable {
+        /// Sources finished (skipped ones included).
+        public var done: Int
+        /// Sources in the run.
+        public var total: Int
+        /// Bytes received so far.
+        public var bytes: Int
+        /// Sources failed so far.
+        public var failures: Int
+    }
+
     /// Fetches every due source (every source with `all`), stores new articles and regenerates outputs.
-    public func run(all: Bool = false, now: Date = Date()) async throws(StoreError) -> RunSummary {
+    ///
+    /// - Parameter progress: called after each source finishes.
+    public func run(
+        all: Bool = false, now: Date = Date(), progress: (@Sendable (Progress) -> Void)? = nil
+    ) async throws(StoreError) -> RunSummary {
         let sources = configuration.sources
         _ = try await store.ensureSources(sources.map(\.url))
         let states = try await store.sourceStates()
@@ -63,7 +79,14 @@ public final class Aggregator: Sendable {
                 }
             }
             var collected: [(Int, SourceOutcome, [String])] = []
-            for await result in group { collected.append(result) }
+            var state = Progress(done: outcomes.compactMap { $0 }.count, total: sources.count, bytes: 0, failures: 0)
+            for await result in group {
+                collected.append(result)
+                state.done += 1
+                state.bytes += result.1.bytes
+                if result.1.status == .failed { state.failures += 1 }
+                progress?(state)
+            }
             return collected
         }
         for (index, outcome, sourceWarnings) in results {

@@ -11,6 +11,9 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .error
 
+    @Option(name: .long, help: "Log format: text, or json (one object per line, for journald and log shippers).")
+    var logFormat: LogFormat = .text
+
     /// Loads the configuration or exits 2 with every problem listed.
     func load() throws -> Configuration {
         do {
@@ -22,13 +25,22 @@ struct ConfigOptions: ParsableArguments {
     }
 
     func logger(_ label: String = "tributary") -> Logger {
-        var logger = Logger(label: label) { StreamLogHandler.standardError(label: $0) }
+        let format = logFormat
+        var logger = Logger(label: label) { label -> any LogHandler in
+            if format == .json { return JSONLogHandler(label: label) }
+            return StreamLogHandler.standardError(label: label)
+        }
         logger.logLevel = logLevel
         return logger
     }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// How log lines look.
+enum LogFormat: String, ExpressibleByArgument {
+    case text, json
+}
 
 /// Documented exit codes.
 enum ExitCodes {

@@ -39,7 +39,9 @@ struct FetchCommand: AsyncParsableCommand {
         let summary: RunSummary
         do {
             let aggregator = try Aggregator(configuration: configuration, logger: options.logger())
-            summary = try await aggregator.run(all: all)
+            let showsProgress = isatty(STDERR_FILENO) == 1 && !json && !verbose
+            summary = try await aggregator.run(all: all, progress: showsProgress ? Self.showProgress : nil)
+            if showsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         } catch {
             Diagnostics.error("\(error)")
             throw ExitCode(ExitCodes.storeError)
@@ -58,5 +60,12 @@ struct FetchCommand: AsyncParsableCommand {
         }
         if verbose { for warning in summary.warnings { Diagnostics.line("warning: \(warning)") } }
         if summary.hasFailures { throw ExitCode(ExitCodes.sourcesFailed) }
+    }
+
+    /// One updating line on a terminal: sources done/total, bytes, failures.
+    @Sendable static func showProgress(_ progress: Aggregator.Progress) {
+        let megabytes = String(format: "%.1f", Double(progress.bytes) / 1_048_576)
+        let line = "\r\u{1B}[K\(progress.done)/\(progress.total) sources, \(megabytes) MB, \(progress.failures) failed"
+        FileHandle.standardError.write(Data(line.utf8))
     }
 }

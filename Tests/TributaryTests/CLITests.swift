@@ -54,6 +54,25 @@ import TributaryTestSupport
         #expect(result.stderr.contains("feeds.yaml:8:42: unknown key 'intervall' in source; did you mean 'interval'?"))
         let fetch = try CommandRunner.run(["fetch"], in: directory.path)
         #expect(fetch.status == 2)
+        let json = try CommandRunner.run(["check", "--json"], in: directory.path)
+        #expect(json.status == 2)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["ok"] as? Bool == false)
+        let problems = try #require(object["problems"] as? [[String: Any]])
+        #expect(problems.map { $0["line"] as? Int } == [8, 8])
+    }
+
+    @Test func jsonLogsAreOneObjectPerLine() throws {
+        let directory = try Self.workspace(sources: "  - {url: alpha.xml, categories: [news]}")
+        defer { directory.remove() }
+        let result = try CommandRunner.run(["fetch", "--log-format", "json", "--log-level", "info"], in: directory.path)
+        #expect(result.status == 0)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect(object["level"] != nil && object["message"] != nil)
+        }
     }
 
     @Test func secondRunWaitsForTheLockThenExits75() throws {
