@@ -16,7 +16,15 @@ final class CurlTransfer: @unchecked Sendable {
         var blockedAddress: String?
         var errorText: String
         var primaryIP: String
+        /// The response headers passed `maxHeaderBytes`.
+        var exceededHeaderLimit: Bool
+        /// Time libcurl spent on this hop, from start to completion (queueing in `CurlMulti` excluded).
+        var elapsed: Duration
     }
+
+    /// Most header bytes accepted per response, below libcurl's own 300 KB limit (which only patched
+    /// 7.88 builds have, CVE-2023-38039), so an endless header stream stops here with a clear error.
+    static let maxHeaderBytes = 256 * 1024
 
     let url: String
     let host: String
@@ -28,17 +36,20 @@ final class CurlTransfer: @unchecked Sendable {
     var body: [UInt8] = []
     var headers: [String] = []
     var exceededLimit = false
+    var headerBytes = 0
+    var exceededHeaderLimit = false
     var blockedAddress: String?
     var continuation: CheckedContinuation<Outcome, Never>?
 
-    init?(url: String, host: String, request: FetchRequest, settings: FetchSettings) {
+    /// - Parameter timeout: time allowed for this hop: what is left of `settings.totalTimeout`.
+    init?(url: String, host: String, request: FetchRequest, settings: FetchSettings, timeout: Duration) {
         guard let handle = curl_easy_init() else { return nil }
         self.handle = handle
         self.url = url
         self.host = host
         self.maxBodyBytes = settings.maxBodyBytes
         self.blocksPrivateAddresses = settings.blocksPrivateAddresses
-        configure(request: request, settings: settings)
+        configure(request: request, settings: settings, timeout: timeout)
     }
 
     deinit {
@@ -46,7 +57,7 @@ final class CurlTransfer: @unchecked Sendable {
         curl_slist_free_all(headerList)
     }
 
-    private func configure(request: FetchRequest, settings: FetchSettings) {
+    private func configure(request: FetchRequest, settings: FetchSettings, timeout: Duration) {
         setString(CURLOPT_URL, url)
         setLong(CURLOPT_NOSIGNAL, 1)
         setLong(CURLOPT_FOLLOWLOCATION, 0)  // Redirects are followed by FeedFetcher, hop by hop.
@@ -54,13 +65,17 @@ final class CurlTransfer: @unchecked Sendable {
         setString(CURLOPT_ACCEPT_ENCODING, "")  // Everything the linked libcurl decodes.
         setString(CURLOPT_USERAGENT, settings.userAgent)
         setLong(CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeout.milliseconds)
-        setLong(CURLOPT_TIMEOUT_MS, settings.totalTimeout.milliseconds)
+        setLong(CURLOPT_TIMEOUT_MS, max(1, timeout.milliseconds))  // 0 would mean no timeout at all.
         setLong(CURLOPT_LOW_SPEED_LIMIT, settings.lowSpeedBytesPerSecond)
         setLong(CURLOPT_LOW_SPEED_TIME, Int(settings.lowSpeedTime.components.seconds))
         _ = tributary_easy_setopt_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(settings.maxBodyBytes))
         setLong(CURLOPT_SSL_VERIFYPEER, request.isInsecure ? 0 : 1)
         setLong(CURLOPT_SSL_VERIFYHOST, request.isInsecure ? 0 : 2)
-        setLong(CURLOPT_PIPEWAIT, 1)
+        // PIPEWAIT makes a second transfer to a host wait until libcurl knows whether the first
+        // connection multiplexes. Over TLS that is known after ALPN, bounded by the connect timeout;
+        // over plain HTTP (no h2c) only once the first response's status line arrives, so a server
+        // dripping its headers would stall every other feed of that host.
+        setLong(CURLOPT_PIPEWAIT, url.lowercased().hasPrefix("https:") ? 1 : 0)
         if let username = request.username { setString(CURLOPT_USERNAME, username) }
         if let password = request.password { setString(CURLOPT_PASSWORD, password) }
         var lines = ["Accept: application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"]
@@ -86,8 +101,7 @@ final class CurlTransfer: @unchecked Sendable {
         _ = tributary_easy_setopt_write(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
             guard let data, let context else { return 0 }
             let transfer = Unmanaged<CurlTransfer>.fromOpaque(context).takeUnretainedValue()
-            transfer.receive(header: UnsafeRawBufferPointer(start: data, count: size * count))
-            return size * count
+            return transfer.receive(header: UnsafeRawBufferPointer(start: data, count: size * count))
         }
         _ = tributary_easy_setopt_opensocket(handle) { context, purpose, address in
             guard let context, let address else { return CURL_SOCKET_BAD }
@@ -114,10 +128,17 @@ final class CurlTransfer: @unchecked Sendable {
         return chunk.count
     }
 
-    private func receive(header chunk: UnsafeRawBufferPointer) {
+    /// Keeps the header lines of the last response; stops the transfer past `maxHeaderBytes`.
+    private func receive(header chunk: UnsafeRawBufferPointer) -> Int {
+        headerBytes += chunk.count
+        if headerBytes > Self.maxHeaderBytes {
+            exceededHeaderLimit = true
+            return 0  // Makes libcurl abort with CURLE_WRITE_ERROR.
+        }
         let line = String(decoding: chunk, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if line.hasPrefix("HTTP/") { headers.removeAll() }
         if !line.isEmpty, headers.count < 200 { headers.append(line) }
+        return chunk.count
     }
 
     /// Checks the resolved address before connecting; refuses link-local always and private ranges when asked.
@@ -155,9 +176,13 @@ final class CurlTransfer: @unchecked Sendable {
         _ = tributary_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         var ipPointer: UnsafeMutablePointer<CChar>?
         _ = tributary_easy_getinfo_string(handle, CURLINFO_PRIMARY_IP, &ipPointer)
+        var microseconds: curl_off_t = 0
+        _ = tributary_easy_getinfo_off(handle, CURLINFO_TOTAL_TIME_T, &microseconds)
         let errorText = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         return Outcome(
             code: code, status: status, headers: headers, body: body, exceededLimit: exceededLimit,
-            blockedAddress: blockedAddress, errorText: errorText, primaryIP: ipPointer.map { String(cString: $0) } ?? "")
+            blockedAddress: blockedAddress, errorText: errorText,
+            primaryIP: ipPointer.map { String(cString: $0) } ?? "", exceededHeaderLimit: exceededHeaderLimit,
+            elapsed: .microseconds(microseconds))
     }
 }

@@ -49,15 +49,26 @@ public final class FeedFetcher: Sendable {
         var current = request
         var onlyPermanent = true
         var visited: Set<String> = [currentURL]
+        // The total timeout covers the whole chain: each hop gets what the earlier ones left.
+        // Time spent queued for a free slot in `CurlMulti` is not the server's and does not count.
+        var remaining = settings.totalTimeout
         for hop in 0...settings.maxRedirects {
             guard let scheme = URLReference.scheme(of: currentURL), scheme == "http" || scheme == "https" else {
                 throw FetchError(.blockedScheme, url: request.url, "refused to fetch \(Self.redacted(currentURL)): only http and https are allowed")
             }
             let host = URLReference.host(of: currentURL) ?? ""
-            guard let transfer = CurlTransfer(url: currentURL, host: host, request: current, settings: settings) else {
+            guard remaining > .zero else {
+                let message = "timed out: redirects used up the \(settings.totalTimeout) total timeout"
+                throw FetchError(.timeout, url: request.url, message)
+            }
+            guard
+                let transfer = CurlTransfer(
+                    url: currentURL, host: host, request: current, settings: settings, timeout: remaining)
+            else {
                 throw FetchError(.transport, url: request.url, "could not create a libcurl handle")
             }
             let outcome = await multi.perform(transfer)
+            remaining -= outcome.elapsed
             if let error = Self.error(for: outcome, url: request.url, settings: settings) { throw error }
             let headers = ResponseHeaders(outcome.headers)
             if [301, 302, 303, 307, 308].contains(outcome.status), let location = headers["location"] {
@@ -125,6 +136,10 @@ public final class FeedFetcher: Sendable {
         if code == CURLE_OK { return nil }
         let status = outcome.status == 0 ? nil : outcome.status
         let detail = outcome.errorText.isEmpty ? String(cString: curl_easy_strerror(code)) : outcome.errorText
+        if outcome.exceededHeaderLimit {
+            let message = "response headers exceeded \(CurlTransfer.maxHeaderBytes) bytes; transfer stopped"
+            return FetchError(.tooLarge, url: url, message, httpStatus: status)
+        }
         if outcome.exceededLimit || code == CURLE_FILESIZE_EXCEEDED {
             return FetchError(.tooLarge, url: url, "body exceeded \(settings.maxBodyBytes) bytes after decompression; transfer stopped", httpStatus: status)
         }

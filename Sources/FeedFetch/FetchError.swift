@@ -4,7 +4,7 @@ public struct FetchError: Error, Sendable, CustomStringConvertible, Equatable {
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         /// Stable name.
         public let rawValue: String
-        /// The decoded body passed the size limit (or Content-Length declared more).
+        /// The decoded body passed the size limit (or Content-Length declared more), or the headers passed 256 KiB.
         public static let tooLarge = Code(rawValue: "tooLarge")
         /// Connect, total or low-speed timeout.
         public static let timeout = Code(rawValue: "timeout")

@@ -6,7 +6,7 @@ public struct FetchSettings: Sendable {
     public var perHostConcurrency: Int
     /// Time allowed to establish a connection.
     public var connectTimeout: Duration
-    /// Time allowed for the whole transfer, redirects included.
+    /// Time allowed for the whole transfer, redirects included (waiting for a free connection slot is not counted).
     public var totalTimeout: Duration
     /// A transfer slower than `lowSpeedBytesPerSecond` for `lowSpeedTime` is aborted.
     public var lowSpeedBytesPerSecond: Int
