@@ -13,10 +13,15 @@ extension Aggregator {
     }
 
     /// Builds one category's feed model from the store.
-    public func categoryFeed(_ category: CategoryConfig, sourceIDs: [String: Int64]) async throws(StoreError) -> CategoryFeed {
+    public func categoryFeed(_ category: CategoryConfig, sourceIDs: [String: Int64], now: Date = Date()) async throws(StoreError) -> CategoryFeed {
         let members = configuration.sources.filter { category.id == "all" || $0.categories.contains(category.id) }
         let ids = members.compactMap { sourceIDs[$0.url] }
-        var articles = try await store.articles(fromSources: ids, limit: category.limit)
+        var articles: [StoredArticle]
+        if category.filter.isEmpty && category.matchCategories.isEmpty && category.maxAge == nil {
+            articles = try await store.articles(fromSources: ids, limit: category.limit)
+        } else {
+            articles = try await selectArticles(for: category, memberIDs: ids, allIDs: Array(sourceIDs.values), now: now)
+        }
         let titles = Dictionary(configuration.sources.compactMap { source in source.title.map { (source.url, $0) } }, uniquingKeysWith: { first, _ in first })
         for index in articles.indices {
             if let title = titles[articles[index].primarySource.url] { articles[index].primarySource.title = title }
@@ -28,14 +33,35 @@ extension Aggregator {
             hub: settings.websubHub, articles: articles)
     }
 
+    /// Articles of a category with filters, pulled-in category terms or a maximum age: candidates are
+    /// the newest articles of its sources (and of every source for `match_categories`), filtered, then cut.
+    func selectArticles(for category: CategoryConfig, memberIDs: [Int64], allIDs: [Int64], now: Date) async throws(StoreError) -> [StoredArticle] {
+        let window = max(category.limit * 10, 1000)
+        var candidates = try await store.articles(fromSources: memberIDs, limit: window)
+        if !category.matchCategories.isEmpty {
+            let wanted = Set(category.matchCategories.map { $0.lowercased() })
+            let seen = Set(candidates.map(\.rowID))
+            let pulled = try await store.articles(fromSources: allIDs, limit: window * 2).filter { article in
+                !seen.contains(article.rowID) && article.categories.contains { wanted.contains($0.lowercased()) }
+            }
+            candidates += pulled
+        }
+        let oldest = category.maxAge.map { now.addingTimeInterval(-FetchSchedule.seconds($0)) }
+        let kept = candidates.filter { article in
+            (oldest.map { article.sortDate >= $0 } ?? true) && category.filter.accepts(article)
+        }
+        let ordered = kept.sorted { ($0.sortDate, $0.rowID) > ($1.sortDate, $1.rowID) }
+        return Array(ordered.prefix(category.limit))
+    }
+
     /// Writes every document; returns the names of files whose bytes changed.
     @discardableResult
-    public func generate() async throws(StoreError) -> [String] {
+    public func generate(now: Date = Date()) async throws(StoreError) -> [String] {
         let sourceIDs = try await store.ensureSources(configuration.sources.map(\.url))
         let states = try await store.sourceStates()
         var feeds: [CategoryFeed] = []
         for category in publishedCategories {
-            feeds.append(try await categoryFeed(category, sourceIDs: sourceIDs))
+            feeds.append(try await categoryFeed(category, sourceIDs: sourceIDs, now: now))
         }
         let listings = configuration.sources.map { source in
             let state = states[source.url]

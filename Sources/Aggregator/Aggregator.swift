@@ -94,7 +94,7 @@ public final class Aggregator: Sendable {
             warnings += sourceWarnings
         }
         try await store.prune(now: now)
-        let changed = try await generate()
+        let changed = try await generate(now: now)
         return RunSummary(sources: outcomes.compactMap { $0 }, warnings: warnings, changedFiles: changed)
     }
 

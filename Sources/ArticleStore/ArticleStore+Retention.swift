@@ -14,7 +14,8 @@ extension ArticleStore {
             var doomed: Set<Int64> = []
             if let maxAge = policy.maxAge {
                 let cutoff = now.timeIntervalSince1970 - maxAge
-                doomed.formUnion(try Int64.fetchAll(db, sql: "SELECT id FROM articles WHERE sort_date < ?", arguments: [cutoff]))
+                // By first-seen time: an archive feed's old-dated items still live `maxAge` after they arrived.
+                doomed.formUnion(try Int64.fetchAll(db, sql: "SELECT id FROM articles WHERE first_seen < ?", arguments: [cutoff]))
             }
             if let maxPerSource = policy.maxPerSource {
                 doomed.formUnion(

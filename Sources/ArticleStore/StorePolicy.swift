@@ -10,7 +10,7 @@ public struct StorePolicy: Sendable, Equatable {
     public var floodMaxFraction: Double
     /// Feeds with fewer items are never judged by fraction.
     public var floodMinItems: Int
-    /// Articles older than this (by sort date) are pruned; nil keeps them forever.
+    /// Articles first seen longer ago than this are pruned; nil keeps them forever.
     public var maxAge: TimeInterval?
     /// At most this many articles are kept per source (newest first); nil keeps all.
     public var maxPerSource: Int?

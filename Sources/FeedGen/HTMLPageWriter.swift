@@ -1,5 +1,6 @@
 import Foundation
 import TributaryCore
+import XMLSupport
 
 /// Writes the readable pages: a river of news per category and the index. No JavaScript.
 public enum HTMLPageWriter {
@@ -11,7 +12,7 @@ public enum HTMLPageWriter {
         .failed,.gone{color:#b00}
         """
 
-    private static func escape(_ text: String) -> String { HTMLEntities.escape(text) }
+    private static func escape(_ text: String) -> String { HTMLEntities.escape(XMLWriter.legal(text)) }
 
     private static func head(_ title: String, alternates: [(String, String, String)]) -> String {
         var html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"

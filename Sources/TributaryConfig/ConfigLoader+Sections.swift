@@ -9,7 +9,7 @@ extension ConfigLoader {
         "concurrency", "per_host", "timeout", "connect_timeout", "interval", "max_interval", "user_agent",
         "max_body", "block_private_addresses",
     ]
-    static let categoryKeys = ["id", "title", "description", "limit", "dedupe"]
+    static let categoryKeys = ["id", "title", "description", "limit", "dedupe", "include", "exclude", "match_categories", "max_age"]
     static let sourceKeys = [
         "url", "title", "categories", "interval", "headers", "username", "password", "password_env", "insecure",
     ]
@@ -135,9 +135,39 @@ extension ConfigLoader {
                     problem(mapping["dedupe"], "'dedupe' must be one of id, url, content")
                 }
             }
+            category.filter = ArticleFilter(include: rules(mapping["include"], "include"), exclude: rules(mapping["exclude"], "exclude"))
+            category.matchCategories = strings(mapping["match_categories"], "match_categories")
+            if let value = duration(mapping["max_age"], "max_age") { category.maxAge = value }
             categories.append(category)
         }
         return categories
+    }
+
+    /// A list of strings (a single string is accepted as a list of one).
+    mutating func strings(_ node: Node?, _ key: String) -> [String] {
+        guard let node else { return [] }
+        if let single = node.scalar { return [single.string] }
+        guard let sequence = node.sequence else {
+            problem(node, "'\(key)' must be a list of strings")
+            return []
+        }
+        return sequence.compactMap { string($0, key) }
+    }
+
+    /// Filter rules, each compiled; an invalid regular expression is reported at its position.
+    mutating func rules(_ node: Node?, _ key: String) -> [ArticleFilter.Rule] {
+        guard let node else { return [] }
+        let items: [Node] = node.sequence.map(Array.init) ?? [node]
+        var rules: [ArticleFilter.Rule] = []
+        for item in items {
+            guard let text = string(item, key) else { continue }
+            do {
+                rules.append(try ArticleFilter.Rule(text))
+            } catch {
+                problem(item, error.message)
+            }
+        }
+        return rules
     }
 
     mutating func readSources(_ node: Node?, categories: Set<String>, environment: [String: String]) -> [SourceConfig] {

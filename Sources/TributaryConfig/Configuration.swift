@@ -1,4 +1,5 @@
 import Foundation
+import TributaryCore
 
 /// Everything feeds.yaml says, validated, with paths made absolute.
 public struct Configuration: Sendable {
@@ -106,6 +107,14 @@ public enum DedupeLevel: String, Sendable, CaseIterable {
 
 /// One `categories:` entry.
 public struct CategoryConfig: Sendable, Equatable {
+    /// Categories compare by id and settings; filters by their rules as written.
+    public static func == (lhs: CategoryConfig, rhs: CategoryConfig) -> Bool {
+        lhs.id == rhs.id && lhs.title == rhs.title && lhs.description == rhs.description && lhs.limit == rhs.limit
+            && lhs.dedupe == rhs.dedupe && lhs.matchCategories == rhs.matchCategories && lhs.maxAge == rhs.maxAge
+            && lhs.filter.include.map(\.source) == rhs.filter.include.map(\.source)
+            && lhs.filter.exclude.map(\.source) == rhs.filter.exclude.map(\.source)
+    }
+
     /// Identifier, used in file names and URLs: `[a-z0-9][a-z0-9_-]*`, at most 64 characters.
     public var id: String
     /// Human title.
@@ -116,14 +125,23 @@ public struct CategoryConfig: Sendable, Equatable {
     public var limit: Int
     /// How far to deduplicate.
     public var dedupe: DedupeLevel
+    /// Include/exclude rules.
+    public var filter: ArticleFilter
+    /// Category terms (case-insensitive) that pull an item from any source into this category.
+    public var matchCategories: [String]
+    /// Articles older than this are left out of the category's documents.
+    public var maxAge: Duration?
     /// 1-based line in feeds.yaml.
     public var line: Int
 
     /// Creates a category.
     public init(
         id: String, title: String, description: String = "", limit: Int = 100, dedupe: DedupeLevel = .content,
-        line: Int = 0
+        filter: ArticleFilter = ArticleFilter(), matchCategories: [String] = [], maxAge: Duration? = nil, line: Int = 0
     ) {
+        self.filter = filter
+        self.matchCategories = matchCategories
+        self.maxAge = maxAge
         self.id = id
         self.title = title
         self.description = description
