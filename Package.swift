@@ -15,6 +15,9 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(
@@ -39,15 +42,20 @@ let package = Package(
             dependencies: [
                 "TributaryCore", "TributaryConfig", "FeedFetch", "FeedParse", "ArticleStore", "FeedGen",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]),
         .target(
             name: "TributaryServer",
             dependencies: [
                 "Aggregator", "TributaryConfig", "TributaryCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .executableTarget(
             name: "tributary",
@@ -56,11 +64,16 @@ let package = Package(
                 "TributaryCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
         .executableTarget(
             name: "tributary-bench",
             dependencies: ["FeedParse", "XMLSupport", "TributaryCore"],
             path: "Benchmarks/tributary-bench"),
+        .executableTarget(
+            name: "tributary-store-bench",
+            dependencies: ["ArticleStore", "FeedParse", "TributaryCore"],
+            path: "Benchmarks/tributary-store-bench"),
         .target(
             name: "TributaryTestSupport",
             dependencies: [

@@ -6,22 +6,51 @@ import Foundation
 //   tributary-bench parse-corpus DIR      parse every file in DIR/files.txt, and time a bare libxml2 pass
 //   tributary-bench parse FILE            print the normalized JSON of one file (parser-only build, for quick
 //                                         conformance runs without the server's dependencies)
+//   tributary-bench parse-count FILE      parse one file and print only the item and warning counts (peak memory
+//                                         of the parser, without the JSON output)
+
+/// The bytes of a file, read straight into an array (no `Data` copy kept alongside), or nil.
+func readBytes(_ path: String) -> [UInt8]? {
+    guard let file = fopen(path, "rb") else { return nil }
+    defer { fclose(file) }
+    guard fseek(file, 0, SEEK_END) == 0 else { return nil }
+    let size = ftell(file)
+    guard size >= 0, fseek(file, 0, SEEK_SET) == 0 else { return nil }
+    var failed = false
+    let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+        count = size == 0 ? 0 : fread(buffer.baseAddress, 1, size, file)
+        failed = count != size
+    }
+    return failed ? nil : bytes
+}
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: tributary-bench parse-corpus DIR | parse FILE\n".utf8))
+    FileHandle.standardError.write(Data("usage: tributary-bench parse-corpus DIR | parse FILE | parse-count FILE\n".utf8))
     exit(2)
 }
 switch arguments[1] {
 case "parse":
-    guard let data = FileManager.default.contents(atPath: arguments[2]) else {
+    guard let bytes = readBytes(arguments[2]) else {
         FileHandle.standardError.write(Data("cannot read \(arguments[2])\n".utf8))
         exit(1)
     }
     let url = URL(fileURLWithPath: arguments[2]).standardizedFileURL.absoluteString
     do {
-        let feed = try FeedParser().parse([UInt8](data), url: url)
+        let feed = try FeedParser().parse(consume bytes, url: url)
         print(feed.normalizedJSON())
+    } catch {
+        FileHandle.standardError.write(Data("\(arguments[2]): \(error)\n".utf8))
+        exit(1)
+    }
+case "parse-count":
+    guard let bytes = readBytes(arguments[2]) else {
+        FileHandle.standardError.write(Data("cannot read \(arguments[2])\n".utf8))
+        exit(1)
+    }
+    do {
+        let feed = try FeedParser().parse(consume bytes, url: nil)
+        print("\(feed.items.count) items, \(feed.warnings.count) warnings")
     } catch {
         FileHandle.standardError.write(Data("\(arguments[2]): \(error)\n".utf8))
         exit(1)

@@ -18,13 +18,16 @@ public final class Aggregator: Sendable {
     private let parser = FeedParser()
     private let logger: Logger
     private let schedule: FetchSchedule
+    /// Metrics of fetches and dedup.
+    public let metrics: PipelineMetrics
 
     /// Opens the store and prepares the fetcher.
     ///
     /// - Throws: `StoreError` when the store cannot be opened.
-    public init(configuration: Configuration, logger: Logger) throws(StoreError) {
+    public init(configuration: Configuration, logger: Logger, metrics: PipelineMetrics = PipelineMetrics()) throws(StoreError) {
         self.configuration = configuration
         self.logger = logger
+        self.metrics = metrics
         let retention = configuration.settings.retention
         let seconds = { (duration: Duration) in FetchSchedule.seconds(duration) }
         self.store = try ArticleStore(
@@ -116,6 +119,7 @@ public final class Aggregator: Sendable {
         var outcome = SourceOutcome(url: source.url, status: .failed, httpStatus: nil, error: nil, newItems: 0, bytes: 0)
         var warnings: [String] = []
         let failures = (state?.consecutiveFailures ?? 0) + 1
+        let started = ContinuousClock.now
         do {
             let response = try await fetcher.fetch(request)
             outcome.httpStatus = response.status
@@ -138,6 +142,7 @@ public final class Aggregator: Sendable {
                     items: feed.items, etag: response.etag, lastModified: response.lastModified,
                     httpStatus: response.status, redirectedURL: response.permanentRedirect, nextFetch: next)
                 let result = try await store.ingest(refresh, now: now)
+                metrics.recordDuplicates(result.duplicates)
                 warnings += result.warnings
                 outcome.status = .ok
                 outcome.newItems = result.inserted
@@ -161,6 +166,7 @@ public final class Aggregator: Sendable {
             outcome.status = .failed
             outcome.error = "\(error)"
         }
+        metrics.recordFetch(result: outcome.status.rawValue, duration: ContinuousClock.now - started, bytes: outcome.bytes, newItems: outcome.newItems)
         if outcome.status == .failed || outcome.status == .gone {
             logger.warning("fetch failed", metadata: ["feed_url": "\(source.url)", "error": "\(outcome.error ?? "")"])
         } else {

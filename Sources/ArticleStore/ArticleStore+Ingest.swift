@@ -49,17 +49,21 @@ extension ArticleStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return try write { db in
+            // Taken out of `self` so that adding keys does not copy the dictionaries (copy-on-write);
+            // put back only when the transaction commits, so a rolled-back refresh reloads it.
             var index = try loadedIndex(db)
+            self.index = nil
             var result = IngestResult()
             try db.execute(sql: "INSERT OR IGNORE INTO sources (url) VALUES (?)", arguments: [refresh.url])
             let sourceID = try Int64.fetchOne(db, sql: "SELECT id FROM sources WHERE url = ?", arguments: [refresh.url])!
             let nowSeconds = now.timeIntervalSince1970
-            let isHeld = try floodGuardHolds(db, sourceID: sourceID, items: refresh.items, index: index)
+            let keyed = refresh.items.map { DedupKeys(sourceID: sourceID, item: $0) }
+            let isHeld = try floodGuardHolds(db, sourceID: sourceID, keys: keyed, index: index)
             if isHeld {
                 result.warnings.append("\(refresh.url): \(refresh.items.count) items, most of them new, arrived at once; held back from publication (review, then `tributary sources release \(refresh.url)`)")
             }
-            for item in refresh.items {
-                let keys = DedupKeys(sourceID: sourceID, item: item)
+            for keys in keyed {
+                let item = keys.item
                 if index.isTombstoned(keys) { continue }
                 if let existing = index.bySourceGUID[keys.sourceGUID] {
                     if try updateIfChanged(db, articleID: existing, item: item, encoder: encoder) { result.updated += 1 }
@@ -72,7 +76,8 @@ extension ArticleStore {
                     continue
                 }
                 let sortDate = Self.sortDate(for: item, now: now, warnings: &result.warnings, source: refresh.url)
-                if let fingerprint = keys.fingerprint, let match = index.byFingerprint[fingerprint],
+                let fingerprint = keys.fingerprint()
+                if let fingerprint, let match = index.byFingerprint[fingerprint],
                     abs(match.sortDate - sortDate) <= policy.contentWindow
                 {
                     try attach(db, sourceID: sourceID, guid: item.id, to: match.article, rule: "content")
@@ -81,11 +86,12 @@ extension ArticleStore {
                     continue
                 }
                 let articleID = try insert(
-                    db, sourceID: sourceID, sourceURL: refresh.url, item: item, keys: keys, sortDate: sortDate,
+                    db, sourceID: sourceID, sourceURL: refresh.url, item: item, keys: keys, fingerprint: fingerprint,
+                    sortDate: sortDate,
                     now: nowSeconds, isHeld: isHeld, encoder: encoder)
                 index.bySourceGUID[keys.sourceGUID] = articleID
                 if let url = keys.canonicalURL { index.byCanonicalURL[url] = articleID }
-                if let fingerprint = keys.fingerprint { index.byFingerprint[fingerprint] = (articleID, sortDate) }
+                if let fingerprint { index.byFingerprint[fingerprint] = (articleID, sortDate) }
                 result.inserted += 1
                 if isHeld { result.held += 1 }
             }
@@ -111,13 +117,12 @@ extension ArticleStore {
 
     /// The flood guard: a source that already has articles and suddenly brings more than
     /// `floodMaxNew` new items, or more than `floodMaxFraction` of its items new, is held back.
-    private func floodGuardHolds(_ db: Database, sourceID: Int64, items: [ParsedItem], index: DedupIndex) throws -> Bool {
+    private func floodGuardHolds(_ db: Database, sourceID: Int64, keys items: [DedupKeys], index: DedupIndex) throws -> Bool {
         let hasHistory = try Bool.fetchOne(
             db, sql: "SELECT EXISTS (SELECT 1 FROM article_keys WHERE source_id = ?)", arguments: [sourceID]) ?? false
         guard hasHistory else { return false }
         var new = 0
-        for item in items {
-            let keys = DedupKeys(sourceID: sourceID, item: item)
+        for keys in items {
             if index.bySourceGUID[keys.sourceGUID] != nil || index.isTombstoned(keys) { continue }
             if let url = keys.canonicalURL, index.byCanonicalURL[url] != nil { continue }
             new += 1
@@ -147,40 +152,41 @@ extension ArticleStore {
     }
 
     private func attach(_ db: Database, sourceID: Int64, guid: String, to articleID: Int64, rule: String) throws {
-        try db.execute(
-            sql: "INSERT OR IGNORE INTO article_keys (source_id, guid, article_id) VALUES (?, ?, ?)",
-            arguments: [sourceID, guid, articleID])
-        try db.execute(sql: "UPDATE articles SET dedup_rule = ? WHERE id = ?", arguments: [rule, articleID])
+        // Per-item statements are prepared once per connection (cached), not once per item.
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO article_keys (source_id, guid, article_id) VALUES (?, ?, ?)")
+            .execute(arguments: [sourceID, guid, articleID])
+        try db.cachedStatement(sql: "UPDATE articles SET dedup_rule = ? WHERE id = ?").execute(arguments: [rule, articleID])
     }
 
     private func insert(
-        _ db: Database, sourceID: Int64, sourceURL: String, item: ParsedItem, keys: DedupKeys, sortDate: Double,
-        now: Double, isHeld: Bool, encoder: JSONEncoder
+        _ db: Database, sourceID: Int64, sourceURL: String, item: ParsedItem, keys: DedupKeys, fingerprint: String?,
+        sortDate: Double, now: Double, isHeld: Bool, encoder: JSONEncoder
     ) throws -> Int64 {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO articles (output_id, source_id, title, link, summary, content, published, updated,
                     first_seen, sort_date, authors, categories, enclosures, image, canonical_url, fingerprint, held)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 DedupKeys.outputID(sourceURL: sourceURL, itemID: item.id), sourceID, item.title,
                 item.originalLink ?? item.link, item.summary, item.content, item.published?.timeIntervalSince1970,
                 item.updated?.timeIntervalSince1970, now, sortDate, Self.json(item.authors, encoder),
                 Self.json(item.categories, encoder), Self.json(item.enclosures, encoder), item.image,
-                keys.canonicalURL, keys.fingerprint, isHeld,
+                keys.canonicalURL, fingerprint, isHeld,
             ])
         let articleID = db.lastInsertedRowID
-        try db.execute(
-            sql: "INSERT INTO article_keys (source_id, guid, article_id) VALUES (?, ?, ?)",
-            arguments: [sourceID, item.id, articleID])
+        try db.cachedStatement(sql: "INSERT INTO article_keys (source_id, guid, article_id) VALUES (?, ?, ?)")
+            .execute(arguments: [sourceID, item.id, articleID])
         return articleID
     }
 
     /// Rule 1: same source and guid. Updates title, content and times in place when they changed;
     /// the output id and first-seen time stay.
     private func updateIfChanged(_ db: Database, articleID: Int64, item: ParsedItem, encoder: JSONEncoder) throws -> Bool {
-        guard let row = try Row.fetchOne(db, sql: "SELECT title, summary, content, updated FROM articles WHERE id = ?", arguments: [articleID])
+        let select = try db.cachedStatement(sql: "SELECT title, summary, content, updated FROM articles WHERE id = ?")
+        guard let row = try Row.fetchOne(select, arguments: [articleID])
         else { return false }
         let updated = item.updated?.timeIntervalSince1970
         let unchanged = (row["title"] as String?) == item.title && (row["summary"] as String?) == item.summary
@@ -195,7 +201,8 @@ extension ArticleStore {
         return true
     }
 
-    static func json<T: Encodable>(_ value: T, _ encoder: JSONEncoder) -> String {
-        (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    static func json<T: Encodable & Collection>(_ value: T, _ encoder: JSONEncoder) -> String {
+        if value.isEmpty { return "[]" }  // Most items have no enclosures, and many no authors.
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
     }
 }

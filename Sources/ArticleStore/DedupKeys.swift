@@ -7,13 +7,20 @@ struct DedupKeys {
     var sourceGUID: String
     /// Scheme-less canonical URL (feedburner:origLink preferred), if the item has a usable link.
     var canonicalURL: String?
-    /// Hash of the normalized title and opening words of the summary, if the item has a title.
-    var fingerprint: String?
+    /// The item, for the content fingerprint, which is computed only when rules 1 and 2 did not match.
+    let item: ParsedItem
 
     init(sourceID: Int64, item: ParsedItem) {
         sourceGUID = "\(sourceID)\u{1F}\(item.id)"
         canonicalURL = (item.originalLink ?? item.link).flatMap(CanonicalURL.key(for:))
-        fingerprint = Self.fingerprint(title: item.title, summary: item.summary ?? item.content)
+        self.item = item
+    }
+
+    /// Hash of the normalized title and opening words of the summary, if the item has a title.
+    ///
+    /// Costs a pass over the summary's HTML, so callers ask only when the cheaper keys did not match.
+    func fingerprint() -> String? {
+        Self.fingerprint(title: item.title, summary: item.summary ?? item.content)
     }
 
     /// Normalized title plus the first 30 words of the summary's text, hashed; nil without a title.
@@ -26,19 +33,29 @@ struct DedupKeys {
     }
 
     /// Lower-cased alphanumeric words joined by single spaces, at most `limit` of them.
+    ///
+    /// Lower-cases word by word (the mapping is per scalar, so this equals lower-casing the whole text)
+    /// and stops after `limit` words, so a long article costs no more than its opening.
     static func normalizedWords(_ text: String, limit: Int) -> String? {
         var words: [String] = []
         var current = ""
-        for character in text.lowercased() {
-            if character.isLetter || character.isNumber {
+        for character in text {
+            let isWordCharacter: Bool
+            if let ascii = character.asciiValue {
+                // Same answer as below for ASCII, without the Unicode property lookup.
+                isWordCharacter = (0x30...0x39).contains(ascii) || (0x61...0x7A).contains(ascii | 0x20)
+            } else {
+                isWordCharacter = character.isLetter || character.isNumber
+            }
+            if isWordCharacter {
                 current.append(character)
             } else if !current.isEmpty {
-                words.append(current)
+                words.append(current.lowercased())
                 current = ""
                 if words.count == limit { break }
             }
         }
-        if !current.isEmpty, words.count < limit { words.append(current) }
+        if !current.isEmpty, words.count < limit { words.append(current.lowercased()) }
         return words.isEmpty ? nil : words.joined(separator: " ")
     }
 

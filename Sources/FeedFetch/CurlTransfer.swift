@@ -78,6 +78,7 @@ final class CurlTransfer: @unchecked Sendable {
         setLong(CURLOPT_PIPEWAIT, url.lowercased().hasPrefix("https:") ? 1 : 0)
         if let username = request.username { setString(CURLOPT_USERNAME, username) }
         if let password = request.password { setString(CURLOPT_PASSWORD, password) }
+        if let form = request.formBody { setString(CURLOPT_COPYPOSTFIELDS, form) }  // libcurl copies the body.
         var lines = ["Accept: application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"]
         if let etag = request.etag { lines.append("If-None-Match: \(etag)") }
         if let lastModified = request.lastModified { lines.append("If-Modified-Since: \(lastModified)") }

@@ -14,12 +14,15 @@ public struct FetchRequest: Sendable {
     public var password: String?
     /// Skip TLS verification for this source (logged as a warning by the caller).
     public var isInsecure: Bool
+    /// An `application/x-www-form-urlencoded` body: when set, the request is a POST (WebSub pings).
+    public var formBody: String?
 
     /// Creates a request.
     public init(
         url: String, etag: String? = nil, lastModified: String? = nil, headers: [(String, String)] = [],
-        username: String? = nil, password: String? = nil, isInsecure: Bool = false
+        username: String? = nil, password: String? = nil, isInsecure: Bool = false, formBody: String? = nil
     ) {
+        self.formBody = formBody
         self.url = url
         self.etag = etag
         self.lastModified = lastModified

@@ -7,7 +7,7 @@ extension ConversionContext {
     func alternateLink(in node: XMLNode) -> String? {
         var fallback: String?
         for child in node.children where child.name == "link" && isCore(child) {
-            let rel = child.attribute("rel")?.trimmingCharacters(in: .whitespaces) ?? "alternate"
+            let rel = child.attribute("rel")?.trimmingSpaces ?? "alternate"
             guard rel == "alternate" || rel == "http://www.iana.org/assignments/relation/alternate" else { continue }
             guard let href = url(child.attribute("href") ?? child.text, base: child.base) else { continue }
             let type = child.attribute("type")?.lowercased()

@@ -140,7 +140,7 @@ extension ConversionContext {
     }
 
     static func integer(_ text: String?) -> Int? {
-        guard let text = text?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard let text = text?.trimmingSpaces, !text.isEmpty else { return nil }
         return Int(text)
     }
 

@@ -23,22 +23,40 @@ struct ConversionContext {
     // MARK: Text
 
     /// Collapses runs of whitespace and trims; nil when empty.
+    ///
+    /// Works on UTF-8 bytes (the whitespace collapsed is ASCII only); text that needs no change is
+    /// returned without a copy.
     static func collapsed(_ text: String) -> String? {
-        var result = ""
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D }
+        var needsChange = false
+        var previousWasSpace = true  // a leading space needs trimming
+        for byte in text.utf8 {
+            let isSpaceByte = isSpace(byte)
+            if isSpaceByte && (previousWasSpace || byte != 0x20) {
+                needsChange = true
+                break
+            }
+            previousWasSpace = isSpaceByte
+        }
+        if !needsChange {
+            if previousWasSpace { return text.isEmpty ? nil : String(decoding: text.utf8.dropLast(), as: UTF8.self) }
+            return text
+        }
+        var result: [UInt8] = []
         result.reserveCapacity(text.utf8.count)
         var pendingSpace = false
-        for scalar in text.unicodeScalars {
-            if scalar == " " || scalar == "\n" || scalar == "\t" || scalar == "\r" {
+        for byte in text.utf8 {
+            if isSpace(byte) {
                 pendingSpace = !result.isEmpty
                 continue
             }
             if pendingSpace {
-                result.unicodeScalars.append(" ")
+                result.append(0x20)
                 pendingSpace = false
             }
-            result.unicodeScalars.append(scalar)
+            result.append(byte)
         }
-        return result.isEmpty ? nil : result
+        return result.isEmpty ? nil : String(decoding: result, as: UTF8.self)
     }
 
     /// A language tag as written, with `_` (a POSIX locale habit) replaced by `-`; nil when empty.
@@ -48,7 +66,7 @@ struct ConversionContext {
 
     /// Trimmed text, nil when empty.
     static func trimmed(_ text: String) -> String? {
-        let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let value = text.trimmingWhitespace
         return value.isEmpty ? nil : value
     }
 
@@ -97,7 +115,7 @@ struct ConversionContext {
 
     /// The kind of content a text construct holds once decoded (Atom 0.3 `mode="base64"` aside).
     static func textKind(of node: XMLNode) -> TextKind {
-        let type = node.attribute("type")?.lowercased().trimmingCharacters(in: .whitespaces) ?? "text"
+        let type = node.attribute("type")?.lowercased().trimmingSpaces ?? "text"
         let mode = node.attribute("mode")?.lowercased()
         if mode == "escaped" { return type.contains("plain") ? .text : .html }
         if mode == "base64" {
@@ -125,11 +143,11 @@ struct ConversionContext {
     /// (`type="application/xhtml+xml" mode="xml"`) and in text constructs with unescaped child
     /// elements, a `div` is content and is kept.
     static func xhtmlMarkup(_ node: XMLNode) -> String {
-        let type = node.attribute("type")?.lowercased().trimmingCharacters(in: .whitespaces)
+        let type = node.attribute("type")?.lowercased().trimmingSpaces
         let hasWrapper = type == "xhtml" || (node.namespace == NS.atom10 && type == "application/xhtml+xml")
-        let significantText = node.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+        let significantText = node.text.trimmingWhitespace.isEmpty
         if hasWrapper, node.children.count == 1, let div = node.children.first, div.name == "div", significantText,
-            div.tail.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
+            div.tail.trimmingWhitespace.isEmpty
         {
             return div.innerMarkup
         }
@@ -209,7 +227,7 @@ struct ConversionContext {
         if email.lowercased().hasPrefix("mailto:") { email.removeFirst(7) }
         var rest = String(text[..<start]) + String(text[end...])
         for empty in ["()", "<>", "[]", "\"\""] { rest = rest.replacingOccurrences(of: empty, with: "") }
-        var name = rest.trimmingCharacters(in: .whitespaces)
+        var name = rest.trimmingSpaces
         if name.hasPrefix("("), name.hasSuffix(")") { name = String(name.dropFirst().dropLast()) }
         return Person(name: collapsed(name), email: email)
     }

@@ -25,7 +25,7 @@ public enum FeedDiscovery {
             }
             let rel = attributes["rel"]?.lowercased().split(separator: " ") ?? []
             guard rel.contains("alternate"), let type = attributes["type"]?.lowercased(),
-                feedTypes.contains(type.trimmingCharacters(in: .whitespaces)), let href = attributes["href"]
+                feedTypes.contains(type.trimmingSpaces), let href = attributes["href"]
             else { continue }
             let absolute = URLReference.resolve(href, against: base)
             if !links.contains(absolute) { links.append(absolute) }

@@ -33,6 +33,8 @@ public struct FeedParser: Sendable {
 
     /// Parses one document.
     ///
+    /// `data` is consumed: pass it with `consume` to let the parser hold the only copy of a large document.
+    ///
     /// - Parameters:
     ///   - data: the document bytes, as received (decoded transfer encoding, any charset).
     ///   - url: the document's final URL; the base for relative links when it is an http(s) URL. Other
@@ -40,7 +42,7 @@ public struct FeedParser: Sendable {
     ///   - httpCharset: the charset parameter of the HTTP Content-Type, if any.
     /// - Returns: the feed, possibly with warnings.
     /// - Throws: `ParseError` when the document is empty, not a feed or unreadable.
-    public func parse(_ data: [UInt8], url: String? = nil, httpCharset: String? = nil) throws(ParseError) -> ParsedFeed {
+    public func parse(_ data: consuming [UInt8], url: String? = nil, httpCharset: String? = nil) throws(ParseError) -> ParsedFeed {
         guard let first = data.firstIndex(where: { !Self.isSpaceOrBOM($0) }) else {
             throw ParseError(.emptyBody, "the document is empty")
         }
@@ -52,7 +54,7 @@ public struct FeedParser: Sendable {
             if Self.looksBinary(data) {
                 throw ParseError(.malformed, "the document is binary data, not a feed")
             }
-            feed = try XMLFeedReader(options: options, documentURL: url).read(data, httpCharset: httpCharset)
+            feed = try XMLFeedReader(options: options, documentURL: url).read(consume data, httpCharset: httpCharset)
         }
         ItemIdentity.assignIDs(to: &feed.items)
         return feed

@@ -8,8 +8,9 @@ struct XMLFeedReader {
     let options: FeedParser.Options
     let documentURL: String?
 
-    func read(_ data: [UInt8], httpCharset: String?) throws(ParseError) -> ParsedFeed {
-        let input = XMLInput(data, httpCharset: httpCharset)
+    /// Reads `data`, which is consumed: the repaired copy replaces it, so a large feed is not held twice.
+    func read(_ data: consuming [UInt8], httpCharset: String?) throws(ParseError) -> ParsedFeed {
+        let input = XMLInput(consume data, httpCharset: httpCharset)
         let parser = XMLStreamParser(documentURL: documentURL, recordNames: ["item", "entry"])
         var items: [ParsedItem] = []
         var format: ParsedFeed.Format?
@@ -37,7 +38,7 @@ struct XMLFeedReader {
             if root.name.lowercased() == "html" || root.namespace == NS.xhtml {
                 throw ParseError(
                     .notAFeed, "the document is an HTML page, not a feed",
-                    discoveredFeeds: FeedDiscovery.alternateLinks(inHTML: data, baseURL: documentURL))
+                    discoveredFeeds: FeedDiscovery.alternateLinks(inHTML: input.bytes, baseURL: documentURL))
             }
             if let fatal = result.issues.first(where: { $0.isFatal }), root.children.isEmpty {
                 throw ParseError(.malformed, "the document is not well-formed XML: \(fatal)")
@@ -73,7 +74,7 @@ struct XMLFeedReader {
     static func detectFormat(_ root: XMLNode) -> ParsedFeed.Format? {
         switch (root.name, root.namespace) {
         case ("rss", _):
-            switch root.attribute("version")?.trimmingCharacters(in: .whitespaces) {
+            switch root.attribute("version")?.trimmingSpaces {
             case "0.90": return .rss090
             case "0.91": return .rss091
             case "0.92": return .rss092
@@ -89,7 +90,7 @@ struct XMLFeedReader {
         case ("feed", NS.atom03): return .atom03
         case ("feed", let namespace) where !NS.foreign.contains(namespace):
             // No namespace, or a pre-standard one (Echo, Pie, Necho): the version attribute decides.
-            return root.attribute("version")?.trimmingCharacters(in: .whitespaces) == "0.3" ? .atom03 : .atom10
+            return root.attribute("version")?.trimmingSpaces == "0.3" ? .atom03 : .atom10
         case ("channel", _) where root.namespace == nil || root.namespace == NS.rss10: return .rss091
         default: return nil
         }

@@ -251,11 +251,23 @@ private struct TokenScanner {
         }
         if hasPrefix("doctype", at: start, ignoringCase: true) {
             let contentStart = start + 7
-            let end = find(UInt8(ascii: ">"), from: contentStart) ?? count
-            position = min(end + 1, count)
+            // An unterminated "<!DOCTYPE" in feed text is text (as feedparser reads it), not a declaration.
+            guard let end = find(UInt8(ascii: ">"), from: contentStart) else { return literalMarkupOpen(at: start) }
+            position = end + 1
             return .doctype(contentStart..<end)
         }
+        // "<!" followed by neither a name nor ">" ("<!'", "<! ") declares nothing: it is text, and what
+        // follows is tokenized normally. The output is re-serialised, so this only changes what is kept.
+        if start >= count || !(source[start].isASCIILetter || source[start] == UInt8(ascii: ">")) {
+            return literalMarkupOpen(at: start)
+        }
         return bogusComment(contentStart: start)
+    }
+
+    /// The "<!" just before `start` as a text token; scanning resumes at `start`.
+    mutating func literalMarkupOpen(at start: Int) -> HTMLToken {
+        position = start
+        return .text((start - 2)..<start)
     }
 
     mutating func bogusComment(contentStart: Int) -> HTMLToken {

@@ -23,8 +23,9 @@ public enum URLReference {
     ///   segments kept, when it is already absolute or when `base` is nil or not absolute.
     public static func resolve(_ reference: String, against base: String?) -> String {
         let trimmedReference = trimmed(reference)
+        // An absolute reference is returned as is: no need to split it into components.
+        guard schemeLength(trimmedReference) == nil, let base else { return String(trimmedReference) }
         let ref = Components(trimmedReference)
-        guard ref.scheme == nil, let base else { return String(trimmedReference) }
         let baseParts = Components(trimmed(base))
         guard baseParts.scheme != nil else { return String(trimmedReference) }
 

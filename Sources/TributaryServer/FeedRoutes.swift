@@ -1,5 +1,7 @@
+import CoreMetrics
 import Foundation
 import Hummingbird
+import Prometheus
 import TributaryCore
 
 /// The HTTP routes: generated documents by name, `/healthz`, and nothing else.
@@ -7,9 +9,11 @@ public struct FeedRoutes: Sendable {
     let cache: DocumentCache
     let health: HealthState
     let maxAgeSeconds: Int
+    let registry: PrometheusCollectorRegistry?
 
-    /// Creates the routes.
-    public init(cache: DocumentCache, health: HealthState, maxAgeSeconds: Int) {
+    /// Creates the routes; with a registry, `/metrics` serves it and requests are counted into it.
+    public init(cache: DocumentCache, health: HealthState, maxAgeSeconds: Int, registry: PrometheusCollectorRegistry? = nil) {
+        self.registry = registry
         self.cache = cache
         self.health = health
         self.maxAgeSeconds = maxAgeSeconds
@@ -18,6 +22,14 @@ public struct FeedRoutes: Sendable {
     /// Builds the router.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
+        if let registry {
+            router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: registry)))
+            router.get("/metrics") { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                    body: .init(byteBuffer: ByteBuffer(string: registry.emitToString())))
+            }
+        }
         for method in [HTTPRequest.Method.get, .head] {
             router.on("/", method: method) { request, _ in respond(to: request, name: "index.html") }
             router.on("/healthz", method: method) { _, _ in healthResponse() }

@@ -13,9 +13,11 @@ public struct FetchScheduler: Service {
     let health: HealthState
     let tick: Duration
     let logger: Logger
+    let publisher: WebSubPublisher?
 
     /// Creates the scheduler.
-    public init(aggregator: Aggregator, cache: DocumentCache, health: HealthState, tick: Duration, logger: Logger) {
+    init(aggregator: Aggregator, cache: DocumentCache, health: HealthState, tick: Duration, logger: Logger, publisher: WebSubPublisher?) {
+        self.publisher = publisher
         self.aggregator = aggregator
         self.cache = cache
         self.health = health
@@ -48,6 +50,10 @@ public struct FetchScheduler: Service {
             }
             health.recordCycle(at: Date(), error: nil)
             for warning in summary.warnings { logger.warning("\(warning)") }
+            if let publisher, !summary.changedFiles.isEmpty { await publisher.publish(changedFiles: summary.changedFiles) }
+            if let stats = try? await aggregator.store.stats() {
+                aggregator.metrics.recordState(failingSources: stats.sourcesFailing, storedArticles: stats.articlesStored)
+            }
         } catch {
             health.recordCycle(at: Date(), error: "\(error)")
             logger.error("fetch cycle failed", metadata: ["error": "\(error)"])

@@ -1,24 +1,56 @@
 import Aggregator
+import CoreMetrics
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
+import Prometheus
 import TributaryConfig
+
+/// Limits of the HTTP server.
+public struct ServerLimits: Sendable {
+    /// Idle keep-alive connections are closed after this.
+    public var idleTimeout: TimeAmount = .seconds(30)
+    /// Largest header field, and all header fields together.
+    public var maxHeaderFieldBytes = 8 * 1024
+    /// All header fields together.
+    public var maxHeaderListBytes = 32 * 1024
+
+    /// Defaults.
+    public init() {}
+}
 
 /// Builds the `serve` application: routes over the document cache, plus the fetch scheduler.
 public enum TributaryServer {
-    /// The application for a configuration; run it with `runService()` (handles SIGINT and SIGTERM).
-    public static func application(aggregator: Aggregator, logger: Logger, tick: Duration = .seconds(60)) -> some ApplicationProtocol {
+    /// The application for a configuration; run it with `runService()` (handles SIGINT and SIGTERM,
+    /// draining in-flight requests).
+    public static func application(
+        aggregator: Aggregator, logger: Logger, tick: Duration = .seconds(60), registry: PrometheusCollectorRegistry? = nil,
+        limits: ServerLimits = ServerLimits()
+    ) -> some ApplicationProtocol {
         let settings = aggregator.configuration.settings
         let interval = Int(settings.fetch.interval.components.seconds)
         let cache = DocumentCache()
         let health = HealthState(staleAfter: TimeInterval(max(interval * 3, 600)))
-        let routes = FeedRoutes(cache: cache, health: health, maxAgeSeconds: max(60, interval / 2))
-        let scheduler = FetchScheduler(aggregator: aggregator, cache: cache, health: health, tick: tick, logger: logger)
+        let routes = FeedRoutes(cache: cache, health: health, maxAgeSeconds: max(60, interval / 2), registry: registry)
+        let publisher = settings.websubHub.map { WebSubPublisher(hub: $0, baseURL: settings.baseURL, logger: logger) }
+        let scheduler = FetchScheduler(
+            aggregator: aggregator, cache: cache, health: health, tick: tick, logger: logger, publisher: publisher)
         return Application(
             router: routes.router(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            server: server(limits: limits),
             configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "Tributary"),
             services: [scheduler],
             logger: logger)
+    }
+
+    /// HTTP/1.1 with Tributary's limits: idle timeout and header sizes.
+    public static func server(limits: ServerLimits) -> HTTPServerBuilder {
+        var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
+        decoder.maxHeaderFieldSize = limits.maxHeaderFieldBytes
+        decoder.maxHeaderListSize = limits.maxHeaderListBytes
+        let configuration = HTTP1Channel.Configuration(idleTimeout: limits.idleTimeout, httpDecoderConfiguration: decoder)
+        return .http1(configuration: configuration)
     }
 }

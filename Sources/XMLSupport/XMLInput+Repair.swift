@@ -184,21 +184,66 @@ extension XMLInput {
 
     /// Names of general entities declared in the internal DTD subset.
     private static func declaredEntityNames(in bytes: [UInt8]) -> Set<String> {
-        let marker = Array("<!ENTITY".utf8)
-        guard let first = bytes.prefix(65536).firstRange(of: marker) else { return [] }
-        var names: Set<String> = []
-        var searchStart = first.lowerBound
-        let limit = min(bytes.count, 1 << 20)
-        while searchStart < limit, let range = bytes[searchStart..<limit].firstRange(of: marker) {
-            var index = range.upperBound
-            while index < limit, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A { index += 1 }
-            if index < limit, bytes[index] != UInt8(ascii: "%") {
-                let nameStart = index
-                while index < limit, isNameByte(bytes[index]) { index += 1 }
-                names.insert(String(decoding: bytes[nameStart..<index], as: UTF8.self))
+        bytes.withUnsafeBufferPointer { input in
+            var names: Set<String> = []
+            // Entities are declared only in the internal subset of a DOCTYPE, which precedes the root element.
+            guard hasDoctype(input) else { return names }
+            guard var searchStart = firstIndex(of: "<!ENTITY", in: input, from: 0, limit: min(input.count, 65536))
+            else { return names }
+            let limit = min(input.count, 1 << 20)
+            while searchStart < limit, let found = firstIndex(of: "<!ENTITY", in: input, from: searchStart, limit: limit) {
+                var index = found + 8
+                while index < limit, input[index] == 0x20 || input[index] == 0x09 || input[index] == 0x0A { index += 1 }
+                if index < limit, input[index] != UInt8(ascii: "%") {
+                    let nameStart = index
+                    while index < limit, isNameByte(input[index]) { index += 1 }
+                    names.insert(String(decoding: input[nameStart..<index], as: UTF8.self))
+                }
+                searchStart = index
             }
-            searchStart = index
+            return names
         }
-        return names
+    }
+
+    /// True when the prolog (before the first element) contains `<!DOCTYPE`.
+    private static func hasDoctype(_ input: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let limit = min(input.count, 65536)
+        while index + 1 < limit {
+            guard input[index] == UInt8(ascii: "<") else {
+                index += 1
+                continue
+            }
+            switch input[index + 1] {
+            case UInt8(ascii: "?"):
+                index = skipMarkupDeclaration(input, from: index)
+            case UInt8(ascii: "!"):
+                if firstIndex(of: "<!DOCTYPE", in: input, from: index, limit: min(index + 9, input.count)) != nil {
+                    return true
+                }
+                index = skipMarkupDeclaration(input, from: index)
+            default:
+                return false  // the root element: no DOCTYPE before it
+            }
+        }
+        return false
+    }
+
+    /// Index of the first occurrence of `literal` that starts at or after `start` and ends before `limit`.
+    private static func firstIndex(
+        of literal: StaticString, in input: UnsafeBufferPointer<UInt8>, from start: Int, limit: Int
+    ) -> Int? {
+        let length = literal.utf8CodeUnitCount
+        let pattern = literal.utf8Start
+        var index = start
+        while index + length <= limit {
+            if input[index] == pattern[0] {
+                var offset = 1
+                while offset < length, input[index + offset] == pattern[offset] { offset += 1 }
+                if offset == length { return index }
+            }
+            index += 1
+        }
+        return nil
     }
 }

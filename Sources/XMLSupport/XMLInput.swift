@@ -1,3 +1,4 @@
+import Glibc
 import TributaryCore
 
 /// Bytes of an XML document made ready for libxml2, with the repairs a feed reader needs.
@@ -26,8 +27,11 @@ public struct XMLInput {
     public var warnings: [String]
 
     /// Prepares `data`; `httpCharset` is the charset parameter of the response's Content-Type, if any.
-    public init(_ data: [UInt8], httpCharset: String? = nil) {
-        var bytes = Self.droppingSpaceBeforeDeclaration(data)
+    ///
+    /// `data` is consumed: when the caller gives up its copy, a repair replaces the only copy of the
+    /// document instead of doubling it.
+    public init(_ data: consuming [UInt8], httpCharset: String? = nil) {
+        var bytes = Self.droppingSpaceBeforeDeclaration(consume data)
         var warnings: [String] = []
         let declared = Self.declaredEncoding(in: bytes)
         let chosen: String?
@@ -75,16 +79,17 @@ public struct XMLInput {
 
     /// The document without the whitespace some feeds put before the XML declaration (a fatal error for
     /// libxml2, which would also ignore the encoding it names). A UTF-8 byte order mark is kept in front.
-    static func droppingSpaceBeforeDeclaration(_ data: [UInt8]) -> [UInt8] {
+    static func droppingSpaceBeforeDeclaration(_ data: consuming [UInt8]) -> [UInt8] {
         let start = data.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var index = start
         while index < data.count, [0x20, 0x09, 0x0A, 0x0D].contains(data[index]) { index += 1 }
         guard index > start, data[index...].starts(with: Array("<?xml".utf8)) else { return data }
-        return Array(data[..<start]) + Array(data[index...])
+        data.removeSubrange(start..<index)
+        return data
     }
 
     static func normalized(_ name: String) -> String {
-        let upper = name.trimmingCharacters(in: .whitespaces).uppercased()
+        let upper = name.trimmingSpaces.uppercased()
         switch upper {
         case "UTF8": return "UTF-8"
         case "ASCII", "US_ASCII", "ANSI_X3.4-1968": return "US-ASCII"
@@ -139,18 +144,47 @@ public struct XMLInput {
         }
     }
 
+    /// True when `bytes` are well-formed UTF-8 (no overlongs, surrogates or values above U+10FFFF).
+    ///
+    /// ASCII runs are skipped eight bytes at a time.
     static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
-        if isASCII(bytes) { return true }
-        return bytes.withUnsafeBufferPointer { buffer in
-            var iterator = buffer.makeIterator()
-            var decoder = UTF8()
-            while true {
-                switch decoder.decode(&iterator) {
-                case .scalarValue: continue
-                case .emptyInput: return true
-                case .error: return false
+        bytes.withUnsafeBufferPointer { buffer -> Bool in
+            guard let base = buffer.baseAddress else { return true }
+            let count = buffer.count
+            var index = 0
+            while index < count {
+                if index + 8 <= count {
+                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                    if word & 0x8080_8080_8080_8080 == 0 {
+                        index += 8
+                        continue
+                    }
                 }
+                let lead = base[index]
+                if lead < 0x80 {
+                    index += 1
+                    continue
+                }
+                let length: Int
+                var lower: UInt8 = 0x80
+                var upper: UInt8 = 0xBF
+                switch lead {
+                case 0xC2...0xDF: length = 2
+                case 0xE0: length = 3; lower = 0xA0
+                case 0xE1...0xEC, 0xEE...0xEF: length = 3
+                case 0xED: length = 3; upper = 0x9F
+                case 0xF0: length = 4; lower = 0x90
+                case 0xF1...0xF3: length = 4
+                case 0xF4: length = 4; upper = 0x8F
+                default: return false
+                }
+                guard index + length <= count else { return false }
+                let second = base[index + 1]
+                guard second >= lower, second <= upper else { return false }
+                for offset in 2..<max(length, 2) where base[index + offset] & 0xC0 != 0x80 { return false }
+                index += length
             }
+            return true
         }
     }
 
@@ -196,9 +230,13 @@ public struct XMLInput {
 
     /// Offset of the next UTF-8 encoded C1 control (C2 80 – C2 9F) at or after `start`.
     private static func c1Offset(in utf8: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let base = utf8.baseAddress else { return nil }
         var index = start
         while index + 1 < utf8.count {
-            if utf8[index] == 0xC2, utf8[index + 1] >= 0x80, utf8[index + 1] <= 0x9F { return index }
+            // memchr is vectorised; most text has no 0xC2 at all.
+            guard let found = memchr(base + index, 0xC2, utf8.count - index - 1) else { return nil }
+            index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            if utf8[index + 1] >= 0x80, utf8[index + 1] <= 0x9F { return index }
             index += 1
         }
         return nil

@@ -127,8 +127,13 @@ public final class XMLNode {
     }
 
     func append(child: XMLNode) { children.append(child) }
-    func appendText(_ string: String) { text += string }
-    func appendTail(_ string: String) { tail += string }
+    func appendText(_ string: String) {
+        if text.isEmpty { text = string } else { text += string }
+    }
+
+    func appendTail(_ string: String) {
+        if tail.isEmpty { tail = string } else { tail += string }
+    }
 }
 
 /// One attribute of an element.

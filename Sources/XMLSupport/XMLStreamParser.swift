@@ -42,6 +42,10 @@ public struct XMLParseResult {
 public final class XMLStreamParser {
     /// How many issues are kept; later ones are counted, not stored.
     public static let maxIssues = 20
+    /// How many times the document's size its character data may reach once entities are expanded
+    /// (plus 1 MiB). Only internal entities can amplify; libxml2 2.9 stops billion laughs but not a
+    /// large entity referenced many times (quadratic blow-up), so the parse stops here with a fatal issue.
+    public static let maxAmplification = 10
 
     private let recordNames: Set<String>
     private let maxRecordDepth: Int
@@ -54,6 +58,12 @@ public final class XMLStreamParser {
     private var issues: [XMLParseIssue] = []
     private var onRecord: ((XMLNode, XMLNode) -> Void)?
     private var names: [UnsafePointer<xmlChar>: String] = [:]
+    private static let nameCacheSize = 64
+    private var nameCache = [(pointer: UnsafePointer<xmlChar>?, name: String)](
+        repeating: (nil, ""), count: XMLStreamParser.nameCacheSize)
+    /// Character data delivered so far, and the most a document of this size may deliver.
+    private var characterBytes = 0
+    private var maxCharacterBytes = 0
     private var parserContext: xmlParserCtxtPtr?
 
     /// Creates a parser.
@@ -82,20 +92,23 @@ public final class XMLStreamParser {
             self.onRecord = nil
             stack.removeAll()
             names.removeAll()
+            for slot in nameCache.indices { nameCache[slot] = (nil, "") }
         }
-        guard bytes.count > 0, bytes.count < Int(Int32.max),
-            let context = xmlCreateMemoryParserCtxt(
-                bytes.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(bytes.count))
-        else {
+        // Read through a callback rather than from memory: libxml2 would copy the whole document.
+        let source = XMLByteSource(bytes)
+        guard bytes.count > 0, let context = source.makeParserContext() else {
             return XMLParseResult(
                 root: nil, issues: [XMLParseIssue(line: 0, column: 0, message: "empty document", isFatal: true)],
                 isWellFormed: false)
         }
         parserContext = context
+        characterBytes = 0
+        maxCharacterBytes = bytes.count.multipliedReportingOverflow(by: Self.maxAmplification).partialValue + (1 << 20)
         defer {
             if let document = context.pointee.myDoc { xmlFreeDoc(document) }
             context.pointee.myDoc = nil
             xmlFreeParserCtxt(context)
+            withExtendedLifetime(source) {}  // the context read from it until now
             parserContext = nil
         }
         let options =
@@ -109,7 +122,7 @@ public final class XMLStreamParser {
         // The builder lives for the whole call: `self` outlives the parse below.
         context.pointee._private = Unmanaged.passUnretained(self).toOpaque()
         xmlParseDocument(context)
-        let isWellFormed = context.pointee.wellFormed != 0
+        let isWellFormed = context.pointee.wellFormed != 0 && characterBytes <= maxCharacterBytes
         return XMLParseResult(root: root, issues: issues, isWellFormed: isWellFormed)
     }
 
@@ -165,10 +178,20 @@ public final class XMLStreamParser {
         return String(decoding: utf8, as: UTF8.self)
     }
 
+    /// The string for a name libxml2 interned in its dictionary (one pointer per distinct name).
+    ///
+    /// A small direct-mapped cache in front of `names` avoids hashing on every element and attribute.
     private func name(_ pointer: UnsafePointer<xmlChar>) -> String {
-        if let cached = names[pointer] { return cached }
-        let string = String(cString: pointer)
-        names[pointer] = string
+        let slot = Int(truncatingIfNeeded: UInt(bitPattern: pointer) >> 3) & (Self.nameCacheSize - 1)
+        if nameCache[slot].pointer == pointer { return nameCache[slot].name }
+        let string: String
+        if let cached = names[pointer] {
+            string = cached
+        } else {
+            string = String(cString: pointer)
+            names[pointer] = string
+        }
+        nameCache[slot] = (pointer, string)
         return string
     }
 
@@ -234,6 +257,18 @@ public final class XMLStreamParser {
 
     private func appendCharacters(_ characters: UnsafePointer<xmlChar>?, _ length: Int) {
         guard let characters, length > 0, !stack.isEmpty else { return }
+        characterBytes += length
+        if characterBytes > maxCharacterBytes {
+            if characterBytes - length <= maxCharacterBytes {
+                issues.append(
+                    XMLParseIssue(
+                        line: Int(xmlSAX2GetLineNumber(parserContext)), column: 0,
+                        message: "entity amplification: expanded character data exceeds \(maxCharacterBytes) bytes",
+                        isFatal: true))
+                xmlStopParser(parserContext)
+            }
+            return
+        }
         textBuffer.append(contentsOf: UnsafeBufferPointer(start: characters, count: length))
     }
 

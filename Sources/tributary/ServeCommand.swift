@@ -1,7 +1,9 @@
 import Aggregator
 import ArgumentParser
 import Foundation
+import Aggregator
 import Hummingbird
+import Prometheus
 import TributaryServer
 
 /// `tributary serve`: the HTTP server with its fetch scheduler.
@@ -20,14 +22,18 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try options.load()
         var logger = options.logger()
         logger.logLevel = min(logger.logLevel, .info)
+        let registry = PrometheusCollectorRegistry()
         let aggregator: Aggregator
         do {
-            aggregator = try Aggregator(configuration: configuration, logger: logger)
+            aggregator = try Aggregator(
+                configuration: configuration, logger: logger,
+                metrics: PipelineMetrics(factory: PrometheusMetricsFactory(registry: registry)))
         } catch {
             Diagnostics.error("\(error)")
             throw ExitCode(ExitCodes.storeError)
         }
-        let app = TributaryServer.application(aggregator: aggregator, logger: logger, tick: .seconds(max(1, tick)))
+        let app = TributaryServer.application(
+            aggregator: aggregator, logger: logger, tick: .seconds(max(1, tick)), registry: registry)
         try await app.runService()
     }
 }

@@ -58,6 +58,7 @@ public final class FixtureServer: Sendable {
         }
         router.get("/", use: respond)
         router.get("**", use: respond)
+        router.post("**", use: respond)
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "fixture-server")
         logger.logLevel = .critical

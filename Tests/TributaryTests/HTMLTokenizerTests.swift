@@ -41,6 +41,8 @@ import Testing
         ("<!DOCTYPE html><?xml v?>", "D( html)C(?xml v?)"),
         ("<![CDATA[<b>]]>x", "X(<b>)T(x)"),
         ("<!x>", "C(x)"),
+        ("<!' <a href=\"foo\">", "T(<!)T(' )<a href=foo>"),
+        ("<!DOCTYPE", "T(<!)T(DOCTYPE)"),
         ("<script>if (a<b) {}</p></script>t", "<script>R(if (a<b) {}</p>)</script>T(t)"),
         ("<STYLE>a{}</style >", "<style>R(a{})</style>"),
         ("<title>&amp;<b></title>", "<title>T(&amp;<b>)</title>"),

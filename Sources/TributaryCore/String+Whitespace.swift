@@ -1,0 +1,30 @@
+extension String {
+    /// The string without leading and trailing white space (Unicode `White_Space`: the same set as
+    /// Foundation's `CharacterSet.whitespacesAndNewlines`).
+    ///
+    /// Pure Swift and allocation-free when nothing is trimmed; much cheaper than Foundation's
+    /// `trimmingCharacters(in:)`, which bridges through `NSString` and UTF-16 on Linux.
+    public var trimmingWhitespace: String {
+        let utf8 = self.utf8
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        // Fast path: an ASCII non-space byte at both ends means there is nothing to trim.
+        if first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return self }
+        let scalars = unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[start...end])
+    }
+
+    /// The string without leading and trailing spaces and tabs (Foundation's `CharacterSet.whitespaces`:
+    /// tab and the space separators), keeping line breaks.
+    public var trimmingSpaces: String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+            scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
+        }
+        let scalars = unicodeScalars
+        guard let start = scalars.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let end = scalars.lastIndex(where: { !isSpace($0) })!
+        if start == scalars.startIndex, scalars.index(after: end) == scalars.endIndex { return self }
+        return String(scalars[start...end])
+    }
+}

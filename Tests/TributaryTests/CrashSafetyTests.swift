@@ -1,0 +1,196 @@
+import ArticleStore
+import Foundation
+import Testing
+import TributaryTestSupport
+
+/// Issue 5 point 10, BAD-INPUTS S1 and S8: `tributary fetch --all` killed with SIGKILL at random points
+/// while it writes, over and over, never damages the store, never loses a committed article, never
+/// stores an article twice and never leaves a half-written output file.
+@Suite struct CrashSafetyTests {
+    /// Kills that must land while the child is still running.
+    static let requiredKills = 20
+
+    @Test func sigkillDuringFetchLosesNothingAndCorruptsNothing() async throws {
+        let shared = URL(fileURLWithPath: Fixtures.directory)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("shared").path
+        let generator = shared + "/bench/gen_corpus.py"
+        guard FileManager.default.fileExists(atPath: generator) else {
+            Issue.record("\(generator) is missing: the crash-safety test needs the shared bench kit (CI has it)")
+            return
+        }
+        let corpus = try TemporaryDirectory()
+        defer { corpus.remove() }
+        try Self.python([generator, "--feeds", "120", "--seed", "7", "--out", corpus.path])
+        let feeds = try FileManager.default.contentsOfDirectory(atPath: corpus.path)
+            .filter { $0.hasSuffix(".xml") }.sorted().map { corpus.path + "/" + $0 }
+        #expect(feeds.count == 120)
+
+        // A clean, uninterrupted run: the reference contents, and the length of a full run.
+        let clean = try Self.workspace(feeds: feeds)
+        defer { clean.remove() }
+        let started = ContinuousClock.now
+        let reference = try CommandRunner.run(["fetch", "--all"], in: clean.path)
+        let fullRun = ContinuousClock.now - started
+        #expect(reference.status == 0, "clean run: \(reference.stderr)")
+        let expected = try Self.inspect(clean)
+        #expect(expected.count > 0 && expected.problems.isEmpty, "clean run: \(expected.problems)")
+
+        let crashed = try Self.workspace(feeds: feeds)
+        defer { crashed.remove() }
+        var previous = StoreSnapshot.empty
+        var kills = 0
+        var attempts = 0
+        var generator64 = SystemRandomNumberGenerator()
+        while kills < Self.requiredKills && attempts < Self.requiredKills * 2 {
+            attempts += 1
+            // Spread the kills over the run: most while sources are parsed and stored, some near
+            // the end, where the outputs are generated.
+            let nearEnd = attempts % 5 == 0
+            let fraction = nearEnd ? Double.random(in: 0.8...1.0, using: &generator64) : Double.random(in: 0.03...0.7, using: &generator64)
+            let delay = fullRun * fraction
+            let wasKilled = try await Self.runAndKill(in: crashed.path, after: delay)
+            if wasKilled { kills += 1 }
+            let context = "attempt \(attempts), killed \(wasKilled) after \(delay)"
+
+            // ArticleStore's init runs quick_check and refuses a damaged file.
+            do {
+                let store = try ArticleStore(path: crashed.path + "/data/store.sqlite")
+                _ = try await store.stats()
+            } catch {
+                Issue.record("\(context): store does not reopen: \(error)")
+                return
+            }
+            let snapshot = try Self.inspect(crashed)
+            #expect(snapshot.problems.isEmpty, "\(context): \(snapshot.problems)")
+            #expect(snapshot.count >= previous.count, "\(context): article count fell from \(previous.count) to \(snapshot.count)")
+            let lost = previous.outputIDs.subtracting(snapshot.outputIDs)
+            #expect(lost.isEmpty, "\(context): \(lost.count) committed articles disappeared")
+            // One transaction per source refresh: each source has none or all of its items.
+            for (url, keys) in snapshot.keysPerSource where keys != 0 && keys != expected.keysPerSource[url] {
+                Issue.record("\(context): \(url) has \(keys) item keys, a clean run stores \(expected.keysPerSource[url] ?? 0)")
+            }
+            previous = snapshot
+        }
+        #expect(kills >= Self.requiredKills, "only \(kills) of \(attempts) runs were still running when killed")
+
+        let final = try CommandRunner.run(["fetch", "--all"], in: crashed.path)
+        #expect(final.status == 0, "final run: \(final.stderr)")
+        let recovered = try Self.inspect(crashed)
+        #expect(recovered.problems.isEmpty, "after the final run: \(recovered.problems)")
+        #expect(recovered.count == expected.count)
+        #expect(recovered.keysPerSource == expected.keysPerSource)
+        // Output ids and primary sources depend on which source was stored first, so compare shapes.
+        #expect(recovered.outputs == expected.outputs)
+        for name in ["news.json", "all.json"] {
+            #expect(try Self.itemCount(crashed, name) == Self.itemCount(clean, name), "\(name) regenerated")
+        }
+    }
+
+    /// Number of items in a generated JSON Feed.
+    static func itemCount(_ directory: TemporaryDirectory, _ name: String) throws -> Int {
+        let bytes = try #require(directory.read("public/" + name), "\(name) missing")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+        return (object["items"] as? [Any])?.count ?? -1
+    }
+
+    /// Starts `tributary fetch --all` and sends SIGKILL after `delay`; true when it was still running.
+    static func runAndKill(in directory: String, after delay: Duration) async throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
+        process.arguments = ["fetch", "--all"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        try await Task.sleep(for: delay)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
+    }
+
+    static func workspace(feeds: [String]) throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory()
+        let sources = feeds.map { "  - {url: \($0), categories: [news]}" }.joined(separator: "\n")
+        try directory.write(
+            "feeds.yaml",
+            """
+            settings:
+              store: data/store.sqlite
+              output: public
+            categories:
+              - {id: news, title: News}
+            sources:
+            \(sources)
+
+            """)
+        return directory
+    }
+
+    /// What the store and the output directory hold, read by a separate program (python3's sqlite3).
+    struct StoreSnapshot {
+        var count: Int
+        var outputIDs: Set<String>
+        var keysPerSource: [String: Int]
+        var outputs: [String]
+        var problems: [String]
+
+        static let empty = StoreSnapshot(count: 0, outputIDs: [], keysPerSource: [:], outputs: [], problems: [])
+    }
+
+    /// Runs `PRAGMA integrity_check`, looks for shared canonical URLs and parses every generated file.
+    static func inspect(_ directory: TemporaryDirectory) throws -> StoreSnapshot {
+        let script = """
+            import json, os, sqlite3, sys, xml.dom.minidom
+            root = sys.argv[1]
+            problems, outputs = [], []
+            store = os.path.join(root, "data", "store.sqlite")
+            ids, per_source = [], {}
+            if os.path.exists(store):
+                db = sqlite3.connect(store)
+                check = [row[0] for row in db.execute("PRAGMA integrity_check")]
+                if check != ["ok"]: problems.append("integrity_check: " + "; ".join(check[:3]))
+                ids = [row[0] for row in db.execute("SELECT output_id FROM articles")]
+                for url, n in db.execute("SELECT canonical_url, COUNT(*) FROM articles WHERE canonical_url IS NOT NULL GROUP BY canonical_url HAVING COUNT(*) > 1"):
+                    problems.append("canonical URL stored %d times: %s" % (n, url))
+                per_source = dict(db.execute("SELECT s.url, COUNT(k.guid) FROM sources s LEFT JOIN article_keys k ON k.source_id = s.id GROUP BY s.id"))
+                db.close()
+            public = os.path.join(root, "public")
+            for name in sorted(os.listdir(public)) if os.path.isdir(public) else []:
+                path = os.path.join(public, name)
+                if name.startswith("."): continue
+                outputs.append(name)
+                try:
+                    if name.endswith((".xml", ".atom", ".opml")): xml.dom.minidom.parse(path)
+                    elif name.endswith(".json"):
+                        with open(path, "rb") as f: json.load(f)
+                except Exception as error:
+                    problems.append("%s does not parse: %s" % (name, error))
+            print(json.dumps({"ids": ids, "per_source": per_source, "outputs": outputs, "problems": problems}))
+            """
+        let output = try python(["-c", script, directory.path])
+        let object = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+        let ids = object["ids"] as? [String] ?? []
+        return StoreSnapshot(
+            count: ids.count, outputIDs: Set(ids), keysPerSource: object["per_source"] as? [String: Int] ?? [:],
+            outputs: object["outputs"] as? [String] ?? [], problems: object["problems"] as? [String] ?? ["no report"])
+    }
+
+    /// Runs python3 with these arguments and returns its standard output; throws on a non-zero exit.
+    @discardableResult
+    static func python(_ arguments: [String]) throws -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3"] + arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "python3 \(arguments.prefix(1)) failed"])
+        }
+        return data
+    }
+}
