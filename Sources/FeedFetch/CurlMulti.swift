@@ -91,10 +91,16 @@ final class CurlMulti: @unchecked Sendable {
             }
             curl_multi_perform(multi, &running)
             var remainingMessages: Int32 = 0
+            var completed = 0
             while let message = curl_multi_info_read(multi, &remainingMessages) {
                 guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle else { continue }
                 complete(handle: handle, code: message.pointee.data.result)
+                completed += 1
             }
+            // Finished transfers free slots: start queued ones at once instead of sleeping in poll
+            // (which would wait for activity on the remaining sockets, up to a second, while work waits).
+            let hasQueued = shared.withLock { !$0.pending.isEmpty }
+            if completed > 0 && hasQueued { continue }
             curl_multi_poll(multi, nil, 0, 1000, nil)
         }
         curl_multi_cleanup(multi)

@@ -18,6 +18,8 @@ public struct ServedDocument: Sendable {
     public var modified: Date
     /// Content-Type.
     public var contentType: String
+    /// Headers every response for this document carries (type, validators, Vary, CORS), built once.
+    public var baseHeaders: HTTPFields
 }
 
 /// Every generated document by name, swapped as a whole after each generation so a reader
@@ -71,8 +73,12 @@ public final class DocumentCache: Sendable {
             }
             body.moveReaderIndex(to: 0)
             let whole = Date(timeIntervalSince1970: modified.timeIntervalSince1970.rounded(.down))
+            let lastModified = FeedDate.rfc822(whole)
+            var headers: HTTPFields = [.contentType: type, .eTag: etag, .lastModified: lastModified, .vary: "Accept-Encoding"]
+            if !name.hasSuffix(".html") { headers[.accessControlAllowOrigin] = "*" }
             fresh[name] = ServedDocument(
-                body: body, gzipBody: gzip, etag: etag, lastModified: FeedDate.rfc822(whole), modified: whole, contentType: type)
+                body: body, gzipBody: gzip, etag: etag, lastModified: lastModified, modified: whole, contentType: type,
+                baseHeaders: headers)
         }
         documents.withLock { $0 = fresh }
     }

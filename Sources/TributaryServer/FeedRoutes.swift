@@ -10,10 +10,12 @@ public struct FeedRoutes: Sendable {
     let health: HealthState
     let maxAgeSeconds: Int
     let registry: PrometheusCollectorRegistry?
+    let cacheControl: String
 
     /// Creates the routes; with a registry, `/metrics` serves it and requests are counted into it.
     public init(cache: DocumentCache, health: HealthState, maxAgeSeconds: Int, registry: PrometheusCollectorRegistry? = nil) {
         self.registry = registry
+        self.cacheControl = "public, max-age=\(maxAgeSeconds)"
         self.cache = cache
         self.health = health
         self.maxAgeSeconds = maxAgeSeconds
@@ -55,11 +57,8 @@ public struct FeedRoutes: Sendable {
                 status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: "not found: no document named \"\(name.prefix(100))\"\(known); see /\n")))
         }
-        var headers: HTTPFields = [
-            .contentType: document.contentType, .eTag: document.etag, .lastModified: document.lastModified,
-            .cacheControl: "public, max-age=\(maxAgeSeconds)", .vary: "Accept-Encoding",
-        ]
-        if !name.hasSuffix(".html") { headers[.accessControlAllowOrigin] = "*" }
+        var headers = document.baseHeaders
+        headers[.cacheControl] = cacheControl
         if Self.matches(request.headers[.ifNoneMatch], etag: document.etag)
             || (request.headers[.ifNoneMatch] == nil && Self.notModifiedSince(request.headers[.ifModifiedSince], document.modified))
         {
@@ -77,6 +76,7 @@ public struct FeedRoutes: Sendable {
 
     static func matches(_ header: String?, etag: String) -> Bool {
         guard let header else { return false }
+        if header == etag { return true }  // The common case, without parsing.
         if header.trimmingCharacters(in: .whitespaces) == "*" { return true }
         return header.split(separator: ",").contains { candidate in
             var value = candidate.trimmingCharacters(in: .whitespaces)
@@ -92,6 +92,8 @@ public struct FeedRoutes: Sendable {
 
     static func acceptsGzip(_ header: String?) -> Bool {
         guard let header else { return false }
+        // Fast path for the usual "gzip, deflate, br" (no q-values): a plain substring test.
+        if !header.utf8.contains(UInt8(ascii: ";")) { return header.lowercased().contains("gzip") }
         return header.lowercased().split(separator: ",").contains { part in
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard pieces.first == "gzip" || pieces.first == "x-gzip" else { return false }

@@ -7,6 +7,23 @@ import Hummingbird
 /// cannot create unbounded metric series.
 struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let factory: any MetricsFactory
+    /// Counters for every route and the usual statuses, made once: the hot path takes no lock.
+    private let counters: [String: Counter]
+
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+        var counters: [String: Counter] = [:]
+        for route in ["index", "healthz", "metrics", "rss", "atom", "json", "html", "opml", "other"] {
+            for status in [200, 304, 404, 500, 503] {
+                counters["\(route) \(status)"] = Self.counter(route, status, factory)
+            }
+        }
+        self.counters = counters
+    }
+
+    private static func counter(_ route: String, _ status: Int, _ factory: any MetricsFactory) -> Counter {
+        Counter(label: "tributary_http_requests_total", dimensions: [("route", route), ("status", "\(status)")], factory: factory)
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let route = Self.route(request.uri.path)
@@ -24,8 +41,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     private func count(_ route: String, _ status: Int) {
-        Counter(label: "tributary_http_requests_total", dimensions: [("route", route), ("status", "\(status)")], factory: factory)
-            .increment()
+        (counters["\(route) \(status)"] ?? Self.counter(route, status, factory)).increment()
     }
 
     static func route(_ path: String) -> String {
