@@ -54,6 +54,29 @@ extension Aggregator {
         return Array(ordered.prefix(category.limit))
     }
 
+    /// Regenerates the documents unless they were generated from this very store revision and
+    /// configuration (a run where every source answered 304 then reads nothing and writes nothing).
+    ///
+    /// The marker `<output>/.tributary-generated` is written only after every document, so a run
+    /// killed in between regenerates next time. Categories with `max_age` depend on the clock, so
+    /// their presence always regenerates.
+    func generateIfStale(now: Date) async throws(StoreError) -> [String] {
+        let marker = configuration.settings.outputPath + "/.tributary-generated"
+        let revision = try await store.revision()
+        let configText = FileManager.default.contents(atPath: configuration.path).map { [UInt8]($0) } ?? []
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in configText { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        let stamp = "revision \(revision) config \(String(hash, radix: 16)) version \(TributaryBuild.version)\n"
+        let usesClock = configuration.categories.contains { $0.maxAge != nil }
+        if !usesClock, let existing = FileManager.default.contents(atPath: marker), String(decoding: existing, as: UTF8.self) == stamp {
+            return []
+        }
+        let changed = try await generate(now: now)
+        let temporary = marker + ".tmp-\(getpid())"
+        if FileManager.default.createFile(atPath: temporary, contents: Data(stamp.utf8)) { rename(temporary, marker) }
+        return changed
+    }
+
     /// Writes every document; returns the names of files whose bytes changed.
     @discardableResult
     public func generate(now: Date = Date()) async throws(StoreError) -> [String] {

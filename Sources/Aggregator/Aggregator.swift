@@ -24,18 +24,27 @@ public final class Aggregator: Sendable {
     /// Opens the store and prepares the fetcher.
     ///
     /// - Throws: `StoreError` when the store cannot be opened.
-    public init(configuration: Configuration, logger: Logger, metrics: PipelineMetrics = PipelineMetrics()) throws(StoreError) {
-        self.configuration = configuration
-        self.logger = logger
-        self.metrics = metrics
+    public convenience init(configuration: Configuration, logger: Logger, metrics: PipelineMetrics = PipelineMetrics()) throws(StoreError) {
         let retention = configuration.settings.retention
         let seconds = { (duration: Duration) in FetchSchedule.seconds(duration) }
-        self.store = try ArticleStore(
+        let store = try ArticleStore(
             path: configuration.settings.storePath,
             policy: StorePolicy(
                 contentWindow: seconds(retention.contentWindow), floodMaxNew: retention.floodMaxNew,
                 floodMaxFraction: retention.floodMaxFraction, maxAge: retention.maxAge.map(seconds),
                 maxPerSource: retention.maxPerSource, tombstoneLifetime: seconds(retention.tombstones)))
+        self.init(configuration: configuration, store: store, logger: logger, metrics: metrics)
+    }
+
+    /// Runs cycles on a store that is already open: a configuration reloaded by `serve` (SIGHUP) keeps
+    /// the store, its in-memory index and its writer; tests pass a store opened with special options.
+    ///
+    /// The store's own policy is used; `configuration.settings.storePath` and `retention` are not read.
+    public init(configuration: Configuration, store: ArticleStore, logger: Logger, metrics: PipelineMetrics = PipelineMetrics()) {
+        self.configuration = configuration
+        self.logger = logger
+        self.metrics = metrics
+        self.store = store
         let fetch = configuration.settings.fetch
         self.fetcher = FeedFetcher(
             settings: FetchSettings(
@@ -69,7 +78,7 @@ public final class Aggregator: Sendable {
         let states = try await store.sourceStates()
         var outcomes = [SourceOutcome?](repeating: nil, count: sources.count)
         var warnings: [String] = []
-        let results = await withTaskGroup(of: (Int, SourceOutcome, [String]).self) { group in
+        let results = await withTaskGroup(of: (Int, SourceOutcome, [String], Date?).self) { group in
             for (index, source) in sources.enumerated() {
                 let state = states[source.url]
                 if let skip = Self.skipReason(state: state, now: now, all: all) {
@@ -77,11 +86,11 @@ public final class Aggregator: Sendable {
                     continue
                 }
                 group.addTask { [self] in
-                    let (outcome, warnings) = await refresh(source, state: state, now: now)
-                    return (index, outcome, warnings)
+                    let (outcome, warnings, notModifiedNext) = await refresh(source, state: state, now: now)
+                    return (index, outcome, warnings, notModifiedNext)
                 }
             }
-            var collected: [(Int, SourceOutcome, [String])] = []
+            var collected: [(Int, SourceOutcome, [String], Date?)] = []
             var state = Progress(done: outcomes.compactMap { $0 }.count, total: sources.count, bytes: 0, failures: 0)
             for await result in group {
                 collected.append(result)
@@ -92,12 +101,15 @@ public final class Aggregator: Sendable {
             }
             return collected
         }
-        for (index, outcome, sourceWarnings) in results {
+        var notModified: [(url: String, nextFetch: Date?)] = []
+        for (index, outcome, sourceWarnings, notModifiedNext) in results {
+            if let next = notModifiedNext { notModified.append((outcome.url, next)) }
             outcomes[index] = outcome
             warnings += sourceWarnings
         }
+        try await store.recordNotModified(notModified, now: now)
         try await store.prune(now: now)
-        let changed = try await generate(now: now)
+        let changed = try await generateIfStale(now: now)
         return RunSummary(sources: outcomes.compactMap { $0 }, warnings: warnings, changedFiles: changed)
     }
 
@@ -109,7 +121,9 @@ public final class Aggregator: Sendable {
     }
 
     /// Fetches, parses and stores one source; never throws: failures become outcomes.
-    func refresh(_ source: SourceConfig, state: SourceState?, now: Date) async -> (SourceOutcome, [String]) {
+    /// - Returns: the outcome, operator warnings, and for a 304 the next fetch time (recorded in one
+    ///   batch by the caller).
+    func refresh(_ source: SourceConfig, state: SourceState?, now: Date) async -> (SourceOutcome, [String], Date?) {
         var request = FetchRequest(
             url: source.url, etag: state?.etag, lastModified: state?.lastModified,
             headers: source.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, username: source.username,
@@ -117,6 +131,7 @@ public final class Aggregator: Sendable {
         if let redirected = state?.redirectedURL { request.url = redirected }
         let sourceSchedule = FetchSchedule(interval: source.interval ?? schedule.interval, maxInterval: schedule.maxInterval)
         var outcome = SourceOutcome(url: source.url, status: .failed, httpStatus: nil, error: nil, newItems: 0, bytes: 0)
+        var notModified: Date?
         var warnings: [String] = []
         let failures = (state?.consecutiveFailures ?? 0) + 1
         let started = ContinuousClock.now
@@ -131,7 +146,7 @@ public final class Aggregator: Sendable {
             case 304:
                 outcome.status = .notModified
                 let next = sourceSchedule.afterSuccess(now: now, maxAgeSeconds: response.maxAgeSeconds, hints: nil)
-                try await store.recordNotModified(url: source.url, nextFetch: next, now: now)
+                notModified = next
             case 200..<300:
                 var feed = try parser.parse(response.body, url: response.finalURL, httpCharset: response.charset)
                 Self.resolveRemainingLinks(in: &feed)
@@ -172,7 +187,7 @@ public final class Aggregator: Sendable {
         } else {
             logger.info("fetched", metadata: ["feed_url": "\(source.url)", "status": "\(outcome.status.rawValue)", "bytes": "\(outcome.bytes)", "new_items": "\(outcome.newItems)"])
         }
-        return (outcome, warnings)
+        return (outcome, warnings, notModified)
     }
 
     /// A local file has no web address to resolve against: relative item links that the parser left

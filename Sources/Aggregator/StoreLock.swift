@@ -16,8 +16,12 @@ public final class StoreLock: Sendable {
         path = storePath + ".lock"
         let directory = (storePath as NSString).deletingLastPathComponent
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        var descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // On a read-only file system an existing lock file still locks (flock needs no write access),
+        // so the store's own open reports the read-only database instead of "another process holds it".
+        if descriptor < 0 { descriptor = open(path, O_RDONLY | O_CLOEXEC) }
         guard descriptor >= 0 else { return nil }
+        self.descriptor = descriptor
         let deadline = ContinuousClock.now + timeout
         while flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
             if ContinuousClock.now >= deadline {

@@ -109,6 +109,7 @@ extension ArticleStore {
                     sql: "INSERT INTO dedup_counts (rule, count) VALUES (?, ?) ON CONFLICT(rule) DO UPDATE SET count = count + excluded.count",
                     arguments: [rule, count])
             }
+            try Self.bumpRevision(db)
             // Only a committed transaction changes the in-memory index.
             self.index = index
             return result
@@ -137,7 +138,9 @@ extension ArticleStore {
             try db.execute(
                 sql: "UPDATE articles SET held = 0 WHERE held = 1 AND source_id = (SELECT id FROM sources WHERE url = ?)",
                 arguments: [sourceURL])
-            return db.changesCount
+            let released = db.changesCount
+            if released > 0 { try Self.bumpRevision(db) }
+            return released
         }
     }
 

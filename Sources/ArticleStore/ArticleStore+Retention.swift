@@ -44,6 +44,7 @@ extension ArticleStore {
                 try db.execute(sql: "DELETE FROM articles WHERE id = ?", arguments: [id])
             }
             try db.execute(sql: "DELETE FROM tombstones WHERE expires <= ?", arguments: [now.timeIntervalSince1970])
+            if !doomed.isEmpty { try Self.bumpRevision(db) }
             return doomed.count
         }
         if deleted > 0 { index = nil }  // Reloaded on next use, with the new tombstones.

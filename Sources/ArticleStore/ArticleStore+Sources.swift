@@ -53,18 +53,28 @@ extension ArticleStore {
                     """,
                 arguments: [isGone ? "gone" : "failed", message, httpStatus, nextFetch?.timeIntervalSince1970,
                     now.timeIntervalSince1970, url])
+            try Self.bumpRevision(db)  // The index page shows the error.
         }
     }
 
-    /// Records a 304: nothing parsed, nothing rewritten; only the schedule moves.
-    public func recordNotModified(url: String, nextFetch: Date?, now: Date) throws(StoreError) {
+    /// Records 304s: nothing parsed, nothing rewritten; only the schedules move. One transaction for
+    /// the whole batch (a run of a thousand unchanged sources is one commit, not a thousand).
+    public func recordNotModified(_ sources: [(url: String, nextFetch: Date?)], now: Date) throws(StoreError) {
+        guard !sources.isEmpty else { return }
         try write { db in
-            try db.execute(
+            let recovered = try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM sources WHERE status != 'ok' AND url IN (\(Array(repeating: "?", count: sources.count).joined(separator: ",")))",
+                arguments: StatementArguments(sources.map(\.url))) ?? 0
+            if recovered > 0 { try Self.bumpRevision(db) }  // A recovered source changes the index page.
+            let statement = try db.cachedStatement(
                 sql: """
                     UPDATE sources SET status = 'ok', last_error = NULL, http_status = 304, failures = 0,
                         next_fetch = ?, last_attempt = ?, last_success = ? WHERE url = ?
-                    """,
-                arguments: [nextFetch?.timeIntervalSince1970, now.timeIntervalSince1970, now.timeIntervalSince1970, url])
+                    """)
+            for source in sources {
+                try statement.execute(arguments: [source.nextFetch?.timeIntervalSince1970, now.timeIntervalSince1970, now.timeIntervalSince1970, source.url])
+            }
         }
     }
 
@@ -74,8 +84,22 @@ extension ArticleStore {
             try db.execute(
                 sql: "UPDATE sources SET status = 'new', failures = 0, next_fetch = NULL, last_error = NULL, etag = NULL, last_modified = NULL WHERE url = ?",
                 arguments: [url])
-            return db.changesCount > 0
+            let changed = db.changesCount > 0
+            if changed { try Self.bumpRevision(db) }
+            return changed
         }
+    }
+
+    /// A number that changes with every commit that can change generated output (new or updated
+    /// articles, pruning, a release, a source's status). Outputs generated at one revision stay valid
+    /// until it changes.
+    public func revision() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT value FROM store_meta WHERE key = 'revision'") ?? 0 }
+    }
+
+    static func bumpRevision(_ db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO store_meta (key, value) VALUES ('revision', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1")
     }
 
     static func date(_ value: Double?) -> Date? {

@@ -37,8 +37,11 @@ public actor ArticleStore {
     /// - Parameters:
     ///   - verifiesIntegrity: run `PRAGMA quick_check` and refuse a damaged file.
     ///   - policy: flood guard, dedup window, tombstone and retention settings.
+    ///   - maxPageCount: caps the file at this many pages (`PRAGMA max_page_count`; SQLite raises a cap
+    ///     below the current size to the current size). A write that needs more fails with `StoreError.full`
+    ///     and is rolled back, as on a full disk: tests use it to simulate one. nil (the default) is no cap.
     /// - Throws: `StoreError` naming the file and the fix (corrupt, read-only, newer schema, busy).
-    public init(path: String, verifiesIntegrity: Bool = true, policy: StorePolicy = StorePolicy()) throws(StoreError) {
+    public init(path: String, verifiesIntegrity: Bool = true, policy: StorePolicy = StorePolicy(), maxPageCount: Int? = nil) throws(StoreError) {
         self.path = path
         self.policy = policy
         let directory = (path as NSString).deletingLastPathComponent
@@ -54,6 +57,7 @@ public actor ArticleStore {
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            if let maxPageCount { _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(maxPageCount)") }
         }
         do {
             queue = try DatabaseQueue(path: path, configuration: configuration)

@@ -2,27 +2,64 @@ import Aggregator
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
+import TributaryConfig
 
 /// Keeps fetching in `serve`: a cycle at start, then one every `tick` for the sources that are due.
 ///
 /// Each cycle takes the store lock, so a cron `tributary fetch` and the server never write at once;
 /// when the lock is busy the cycle is skipped, not queued. Serving never waits for a cycle.
 public struct FetchScheduler: Service {
-    let aggregator: Aggregator
+    private let current: AggregatorSlot
     let cache: DocumentCache
     let health: HealthState
     let tick: Duration
     let logger: Logger
     let publisher: WebSubPublisher?
 
-    /// Creates the scheduler.
+    /// Creates the scheduler; `tick` is the pause between cycles.
     init(aggregator: Aggregator, cache: DocumentCache, health: HealthState, tick: Duration, logger: Logger, publisher: WebSubPublisher?) {
         self.publisher = publisher
-        self.aggregator = aggregator
+        self.current = AggregatorSlot(aggregator)
         self.cache = cache
         self.health = health
         self.tick = tick
         self.logger = logger
+    }
+
+    /// The aggregator the next cycle runs with (replaced by `reload(configurationPath:)`).
+    public var aggregator: Aggregator { current.value.withLock { $0 } }
+
+    /// Reloads feeds.yaml for the next cycles; a file that does not load changes nothing.
+    ///
+    /// Sources, categories, fetch and output settings take effect from the next cycle; the store stays
+    /// open as it is, so changes of `store`, `retention` and `listen` need a restart (logged as a warning).
+    /// A cycle already running finishes with the old configuration.
+    ///
+    /// - Returns: true when the new configuration is in use; false when it was refused (logged as an error).
+    @discardableResult
+    public func reload(configurationPath: String) -> Bool {
+        let configuration: Configuration
+        do {
+            configuration = try ConfigLoader.load(path: configurationPath)
+        } catch {
+            logger.error(
+                "configuration reload failed; keeping the previous configuration",
+                metadata: ["config": "\(configurationPath)", "error": "\(error)"])
+            return false
+        }
+        current.value.withLock { old in
+            let previous = old.configuration.settings
+            let settings = configuration.settings
+            if settings.storePath != previous.storePath || settings.listenHost != previous.listenHost
+                || settings.listenPort != previous.listenPort || settings.retention != previous.retention
+            {
+                logger.warning("store, retention and listen changes take effect after a restart", metadata: ["config": "\(configurationPath)"])
+            }
+            old = Aggregator(configuration: configuration, store: old.store, logger: logger, metrics: old.metrics)
+        }
+        logger.info("configuration reloaded", metadata: ["config": "\(configurationPath)", "sources": "\(configuration.sources.count)"])
+        return true
     }
 
     /// Runs cycles until graceful shutdown.
@@ -38,6 +75,7 @@ public struct FetchScheduler: Service {
 
     /// One cycle: fetch due sources, regenerate, reload the served documents.
     public func cycle() async {
+        let aggregator = self.aggregator
         guard let lock = StoreLock(storePath: aggregator.configuration.settings.storePath, timeout: .seconds(1)) else {
             logger.info("another process holds the store; skipping this cycle")
             return
@@ -59,4 +97,11 @@ public struct FetchScheduler: Service {
             logger.error("fetch cycle failed", metadata: ["error": "\(error)"])
         }
     }
+}
+
+/// The scheduler's current aggregator, swapped whole on reload.
+final class AggregatorSlot: Sendable {
+    let value: Mutex<Aggregator>
+
+    init(_ aggregator: Aggregator) { value = Mutex(aggregator) }
 }

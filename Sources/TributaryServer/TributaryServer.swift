@@ -6,6 +6,7 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import Prometheus
+import ServiceLifecycle
 import TributaryConfig
 
 /// Limits of the HTTP server.
@@ -25,9 +26,11 @@ public struct ServerLimits: Sendable {
 public enum TributaryServer {
     /// The application for a configuration; run it with `runService()` (handles SIGINT and SIGTERM,
     /// draining in-flight requests).
+    ///
+    /// - Parameter configurationPath: feeds.yaml, reloaded on SIGHUP when given (see `ConfigReloadService`).
     public static func application(
         aggregator: Aggregator, logger: Logger, tick: Duration = .seconds(60), registry: PrometheusCollectorRegistry? = nil,
-        limits: ServerLimits = ServerLimits()
+        limits: ServerLimits = ServerLimits(), configurationPath: String? = nil
     ) -> some ApplicationProtocol {
         let settings = aggregator.configuration.settings
         let interval = Int(settings.fetch.interval.components.seconds)
@@ -37,11 +40,15 @@ public enum TributaryServer {
         let publisher = settings.websubHub.map { WebSubPublisher(hub: $0, baseURL: settings.baseURL, logger: logger) }
         let scheduler = FetchScheduler(
             aggregator: aggregator, cache: cache, health: health, tick: tick, logger: logger, publisher: publisher)
+        var services: [any Service] = [scheduler]
+        if let configurationPath {
+            services.append(ConfigReloadService(scheduler: scheduler, configurationPath: configurationPath, logger: logger))
+        }
         return Application(
             router: routes.router(),
             server: server(limits: limits),
             configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "Tributary"),
-            services: [scheduler],
+            services: services,
             logger: logger)
     }
 

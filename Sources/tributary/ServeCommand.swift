@@ -11,7 +11,10 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve the merged feeds over HTTP and keep fetching in the background.",
-        discussion: "Listens on settings.listen. Stops cleanly on SIGINT or SIGTERM.")
+        discussion: """
+            Listens on settings.listen. Stops cleanly on SIGINT or SIGTERM. SIGHUP reloads the configuration \
+            file for the next fetch cycle; a file with errors is logged and the previous configuration kept.
+            """)
 
     @OptionGroup var options: ConfigOptions
 
@@ -33,7 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(ExitCodes.storeError)
         }
         let app = TributaryServer.application(
-            aggregator: aggregator, logger: logger, tick: .seconds(max(1, tick)), registry: registry)
+            aggregator: aggregator, logger: logger, tick: .seconds(max(1, tick)), registry: registry,
+            configurationPath: options.config)
         try await app.runService()
     }
 }

@@ -20,6 +20,8 @@ public final class RawHTTPServer: Sendable {
         case drip([UInt8], every: Duration)
         /// Writes the bytes again and again until the client closes or `maxBytes` have been sent.
         case repeatUntilClosed([UInt8], maxBytes: Int)
+        /// Writes the bytes the closure returns when the step runs (a reply that changes between requests).
+        case dynamic(@Sendable () -> [UInt8])
     }
 
     private struct State {
@@ -28,6 +30,7 @@ public final class RawHTTPServer: Sendable {
         var threads: [JoinableThread] = []
         var counts: [String: Int] = [:]
         var lastHeads: [String: String] = [:]
+        var accepted = 0
     }
 
     /// Address the server listens on (any of 127.0.0.0/8 works on Linux, for a second "host").
@@ -88,6 +91,9 @@ public final class RawHTTPServer: Sendable {
     /// Requests seen for a path.
     public func requestCount(_ path: String) -> Int { state.withLock { $0.counts[path] ?? 0 } }
 
+    /// TCP connections accepted so far, whatever they sent: zero proves a client never connected.
+    public var connectionCount: Int { state.withLock { $0.accepted } }
+
     /// The head (request line and headers) of the last request for a path, as text.
     public func lastRequestHead(_ path: String) -> String? { state.withLock { $0.lastHeads[path] } }
 
@@ -127,6 +133,7 @@ public final class RawHTTPServer: Sendable {
             // Registered before its thread starts, so the thread's close always follows the insert.
             let isStopped = state.withLock { state -> Bool in
                 state.connections.insert(connection)
+                state.accepted += 1
                 return state.isStopped
             }
             if isStopped { shutdown(connection, Int32(SHUT_RDWR)) }
@@ -158,6 +165,8 @@ public final class RawHTTPServer: Sendable {
         switch step {
         case .write(let bytes):
             return send(bytes, to: connection)
+        case .dynamic(let bytes):
+            return send(bytes(), to: connection)
         case .sleep(let duration):
             return !wait(for: nil, timeout: duration)
         case .drip(let bytes, let interval):

@@ -108,7 +108,8 @@ import TributaryTestSupport
 
     static func snapshot(_ directory: String) throws -> [String: Data] {
         var files: [String: Data] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
+        // Published documents only: the hidden generation marker records the store revision.
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) where !name.hasPrefix(".") {
             files[name] = FileManager.default.contents(atPath: directory + "/" + name)
         }
         return files

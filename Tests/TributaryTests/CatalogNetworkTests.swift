@@ -1,0 +1,200 @@
+import FeedFetch
+import Foundation
+import Testing
+import TributaryCore
+import TributaryTestSupport
+
+/// BAD-INPUTS N7, N8, N10–N12 and N15–N21 that `FeedFetcherTests` and `FeedFetcherHostileTests` do not pin:
+/// connect-time address refusal without a TCP connection, status handling at the `Aggregator` level
+/// (source state in the store, the other sources keep going; in `CatalogNetworkTests+Statuses.swift`),
+/// and TLS against a local `openssl s_server`.
+@Suite struct CatalogNetworkTests {
+    static let feedText = "<rss version=\"2.0\"><channel><title>T</title><item><guid>g1</guid><title>Kept story</title><link>https://t.example/1</link></item></channel></rss>"
+    static let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func fetcher(blocksPrivate: Bool) -> FeedFetcher {
+        FeedFetcher(settings: FetchSettings(connectTimeout: .seconds(30), totalTimeout: .seconds(60), blocksPrivateAddresses: blocksPrivate))
+    }
+
+    static func fetchError(_ url: String, on fetcher: FeedFetcher) async -> FetchError? {
+        do {
+            _ = try await fetcher.fetch(FetchRequest(url: url))
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    static let rssType = ("Content-Type", "application/rss+xml")
+
+    /// Servers here are `RawHTTPServer`s: their own threads answer, so a busy cooperative pool (two
+    /// threads on a small CI machine, shared with every other suite) cannot make a fetch time out.
+    static func rawServer(_ extra: [String: [RawHTTPServer.Step]] = [:]) throws -> RawHTTPServer {
+        try RawHTTPServer(
+            routes: ["/feed.xml": RawHTTPServer.response(headers: [rssType], body: Array(feedText.utf8))].merging(extra) { $1 })
+    }
+
+    static func status(_ code: Int, _ headers: [(String, String)] = [], body: String = "") -> [RawHTTPServer.Step] {
+        RawHTTPServer.response(code, headers: headers, body: Array(body.utf8))
+    }
+
+    // MARK: Addresses (N10–N12)
+
+    /// The metadata address is refused by the `CURLOPT_OPENSOCKETFUNCTION` callback, which returns
+    /// `CURL_SOCKET_BAD` before `socket(2)`: `blockedAddress` is set only there. Had a connection been
+    /// tried, 169.254.169.254 (unroutable here) would have ended in `timeout` or `connect` instead.
+    @Test func N10_redirectToMetadataIsRefusedBeforeConnecting() async throws {
+        let server = try Self.rawServer(["/to-metadata": Self.status(302, [("Location", "http://169.254.169.254/latest/meta-data/")])])
+        defer { server.stop() }
+        let url = server.baseURL + "/to-metadata"
+        let error = await Self.fetchError(url, on: Self.fetcher(blocksPrivate: false))
+        #expect(error?.code == .blockedAddress)
+        #expect(error?.url == url)
+        #expect(error?.message == "refused to connect to 169.254.169.254: address not allowed")
+        #expect(server.requestCount("/to-metadata") == 1)
+    }
+
+    /// Loopback spelled four ways; the listener on 127.0.0.1 never sees a TCP connection. With the
+    /// policy off the decimal form reaches it, so the refusal is the policy, not a parse failure.
+    @Test(arguments: ["[::ffff:127.0.0.1]", "[::127.0.0.1]", "2130706433", "0.0.0.0"])
+    func N11_loopbackLiteralsAreRefusedWhenPrivateAddressesAreBlocked(host: String) async throws {
+        let server = try Self.rawServer()
+        defer { server.stop() }
+        let url = "http://\(host):\(server.port)/feed.xml"
+        let error = await Self.fetchError(url, on: Self.fetcher(blocksPrivate: true))
+        #expect(error?.code == .blockedAddress, "got \(String(describing: error))")
+        #expect(error?.url == url)
+        #expect(error?.message.hasPrefix("refused to connect to ") == true)
+        #expect(server.connectionCount == 0)
+        if host == "2130706433" {
+            let allowed = try await Self.fetcher(blocksPrivate: false).fetch(FetchRequest(url: url))
+            #expect(allowed.status == 200)
+            #expect(server.connectionCount == 1)
+        }
+    }
+
+    /// A host name (not a literal) resolving to loopback is refused at socket-open time: the URL
+    /// check cannot see it, and no TCP connection reaches the listener.
+    @Test func N12_hostnameResolvingToLoopbackIsRefusedAtConnectTime() async throws {
+        let server = try Self.rawServer()
+        defer { server.stop() }
+        let url = "http://localhost:\(server.port)/feed.xml"
+        let error = await Self.fetchError(url, on: Self.fetcher(blocksPrivate: true))
+        #expect(error?.code == .blockedAddress)
+        #expect(error?.message.contains("127.0.0.1") == true || error?.message.contains(":1") == true)
+        #expect(server.connectionCount == 0)
+        // The same name reaches the listener when the policy is off.
+        #expect(try await Self.fetcher(blocksPrivate: false).fetch(FetchRequest(url: url)).status == 200)
+        #expect(server.connectionCount >= 1)
+    }
+
+    // MARK: Redirects (N7, N8)
+
+    /// Beyond `FeedFetcherTests.redirectsAreCheckedHopByHop`: the message names the loop and the URL is the source's.
+    @Test func N7_redirectLoopStopsWithAMessageAndTheSourceURL() async throws {
+        let server = try Self.rawServer(["/loop": Self.status(302, [("Location", "/loop2")]), "/loop2": Self.status(302, [("Location", "/loop")])])
+        defer { server.stop() }
+        let error = await Self.fetchError(server.baseURL + "/loop", on: Self.fetcher(blocksPrivate: false))
+        #expect(error?.code == .tooManyRedirects && error?.url == server.baseURL + "/loop")
+        #expect(error?.message == "stopped after a redirect loop (last: \(server.baseURL)/loop)")
+        #expect(server.requestCount("/loop") == 1 && server.requestCount("/loop2") == 1)
+    }
+
+    /// /chain/N redirects N times before the feed: 5 (the limit) is followed, 6 is refused.
+    @Test func N8_chainWithinTheLimitIsFollowedAndOverItIsRefused() async throws {
+        var routes = ["/chain/0": RawHTTPServer.response(headers: [Self.rssType], body: Array(Self.feedText.utf8))]
+        for hop in 1...6 { routes["/chain/\(hop)"] = Self.status(302, [("Location", "/chain/\(hop - 1)")]) }
+        let server = try Self.rawServer(routes)
+        defer { server.stop() }
+        let fetcher = Self.fetcher(blocksPrivate: false)
+        let followed = try await fetcher.fetch(FetchRequest(url: server.baseURL + "/chain/5"))
+        #expect(followed.status == 200 && followed.finalURL == server.baseURL + "/chain/0")
+        let error = await Self.fetchError(server.baseURL + "/chain/6", on: fetcher)
+        #expect(error?.code == .tooManyRedirects && error?.message.contains("more than 5 redirects") == true)
+    }
+
+    // MARK: TLS (N21)
+
+    /// A self-signed certificate served by `openssl s_server`: verification fails with `tls`, and only
+    /// a source marked `insecure` gets through (no silent downgrade). Expired certificates are not
+    /// made here (OpenSSL 3.0's CLI cannot back-date one); they fail through the same verify path.
+    @Test func N21_selfSignedCertificateIsATLSErrorUnlessMarkedInsecure() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try await offPool { try TLSFixture(directory: directory) }
+        let url = "https://127.0.0.1:\(server.port)/"
+        let error = await Self.fetchError(url, on: Self.fetcher(blocksPrivate: false))
+        #expect(error?.code == .tls, "got \(String(describing: error))")
+        #expect(error?.url == url && error?.message.hasPrefix("TLS failed: ") == true)
+        var insecureStatus: Int?
+        do {
+            insecureStatus = try await Self.fetcher(blocksPrivate: false).fetch(FetchRequest(url: url, isInsecure: true)).status
+        } catch {
+            Issue.record("the insecure fetch failed: \(error)")
+        }
+        await server.stop()
+        #expect(insecureStatus == 200)
+    }
+
+    /// https to a port that speaks plain HTTP (it waits for a request head, then hangs up) fails as
+    /// `tls`, never falls back to http: the feed route is never requested.
+    @Test func N21_httpsToAPlainHTTPPortIsATLSError() async throws {
+        let server = try Self.rawServer()
+        defer { server.stop() }
+        let error = await Self.fetchError("https://127.0.0.1:\(server.port)/feed.xml", on: Self.fetcher(blocksPrivate: false))
+        #expect(error?.code == .tls, "got \(String(describing: error))")
+        #expect(server.requestCount("/feed.xml") == 0)
+    }
+}
+
+/// `openssl s_server -www` on 127.0.0.1 with a fresh self-signed certificate.
+final class TLSFixture: Sendable {
+    let port: Int
+    let process: Process
+
+    init(directory: TemporaryDirectory) throws {
+        let key = directory.path + "/key.pem", certificate = directory.path + "/cert.pem"
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        make.arguments = [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+            "-out", certificate, "-subj", "/CN=127.0.0.1", "-days", "1",
+        ]
+        make.standardError = FileHandle.nullDevice
+        try make.run()
+        make.waitUntilExit()
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        server.arguments = ["s_server", "-accept", "127.0.0.1:0", "-www", "-cert", certificate, "-key", key]
+        let output = Pipe()
+        server.standardOutput = output
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        // "Using default temp DH parameters", then "ACCEPT 127.0.0.1:PORT".
+        var text = ""
+        while !text.contains("ACCEPT") || !text.hasSuffix("\n"), let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty {
+            text += String(decoding: byte, as: UTF8.self)
+        }
+        guard text.contains("ACCEPT"), let port = Int(text.split(separator: ":").last?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else {
+            kill(server.processIdentifier, SIGKILL)
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "openssl s_server said: \(text)"])
+        }
+        self.port = port
+        self.process = server
+    }
+
+    /// SIGKILL: a test process that ran a ServiceLifecycle group ignores SIGTERM, and children inherit that.
+    func stop() async {
+        kill(process.processIdentifier, SIGKILL)
+        _ = try? await offPool { [process] in process.waitUntilExit() }
+    }
+}
+
+/// Runs blocking work (a child process, a blocking socket read, a long synchronous parse) on its own
+/// thread, so the two-thread cooperative pool of a small CI machine stays free for the in-process
+/// servers the other tests talk to.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}
