@@ -28,8 +28,14 @@ struct DedupKeys {
         guard let title, let normalizedTitle = normalizedWords(title, limit: 40), normalizedTitle.count >= 12 else {
             return nil
         }
-        let opening = summary.map { normalizedWords(HTMLSanitizer.plainText($0), limit: 30) ?? "" } ?? ""
+        // Thirty words sit in the first few kilobytes: don't strip the markup of a whole article for them.
+        let opening = summary.map { normalizedWords(HTMLSanitizer.plainText(Self.head($0, bytes: 4096)), limit: 30) ?? "" } ?? ""
         return stableHash(normalizedTitle + "\u{1F}" + opening)
+    }
+
+    /// The first `bytes` bytes of `text` (a split character at the end becomes U+FFFD, which is not a word).
+    static func head(_ text: String, bytes: Int) -> String {
+        text.utf8.count <= bytes ? text : String(decoding: text.utf8.prefix(bytes), as: UTF8.self)
     }
 
     /// Lower-cased alphanumeric words joined by single spaces, at most `limit` of them.
