@@ -71,7 +71,11 @@ extension Aggregator {
         if !usesClock, let existing = FileManager.default.contents(atPath: marker), String(decoding: existing, as: UTF8.self) == stamp {
             return []
         }
+        let started = ContinuousClock.now
         let changed = try await generate(now: now)
+        let elapsed = ContinuousClock.now - started
+        logger.info(
+            "generated", metadata: ["duration_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)", "changed_files": "\(changed.count)"])
         let temporary = marker + ".tmp-\(getpid())"
         if FileManager.default.createFile(atPath: temporary, contents: Data(stamp.utf8)) { rename(temporary, marker) }
         return changed

@@ -16,7 +16,7 @@ public final class Aggregator: Sendable {
     public let store: ArticleStore
     private let fetcher: FeedFetcher
     private let parser = FeedParser()
-    private let logger: Logger
+    let logger: Logger
     private let schedule: FetchSchedule
     /// Metrics of fetches and dedup.
     public let metrics: PipelineMetrics

@@ -24,8 +24,13 @@ public enum CommandRunner {
         return directory.appendingPathComponent("tributary").path
     }
 
-    /// Runs `tributary arguments…` in `directory` and waits for it.
-    public static func run(_ arguments: [String], in directory: String) throws -> Result {
+    /// Runs `tributary arguments…` in `directory` and waits for it, off the cooperative pool.
+    public static func run(_ arguments: [String], in directory: String) async throws -> Result {
+        try await offPool { try runBlocking(arguments, in: directory) }
+    }
+
+    /// Runs `tributary arguments…` in `directory` and blocks the calling thread until it exits.
+    public static func runBlocking(_ arguments: [String], in directory: String) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

@@ -23,38 +23,38 @@ import TributaryTestSupport
         return directory
     }
 
-    @Test func fetchIsSilentOnSuccessAndSaysWhatFailedOtherwise() throws {
+    @Test func fetchIsSilentOnSuccessAndSaysWhatFailedOtherwise() async throws {
         let directory = try Self.workspace(sources: "  - {url: alpha.xml, categories: [news]}")
         defer { directory.remove() }
-        let ok = try CommandRunner.run(["fetch"], in: directory.path)
+        let ok = try await CommandRunner.run(["fetch"], in: directory.path)
         #expect(ok.status == 0)
         #expect(ok.stdout.isEmpty && ok.stderr.isEmpty)
         #expect(directory.read("public/news.xml") != nil)
 
         try directory.write("feeds.yaml", String(decoding: directory.read("feeds.yaml")!, as: UTF8.self) + "\n  - {url: missing.xml, categories: [news]}\n")
-        let failed = try CommandRunner.run(["fetch", "--all"], in: directory.path)
+        let failed = try await CommandRunner.run(["fetch", "--all"], in: directory.path)
         #expect(failed.status == 1)
         let lines = failed.stderr.split(separator: "\n")
         #expect(lines.count == 1)
         #expect(lines.first?.hasPrefix("file://\(directory.path)/missing.xml: ") == true)
 
-        let json = try CommandRunner.run(["fetch", "--all", "--json"], in: directory.path)
+        let json = try await CommandRunner.run(["fetch", "--all", "--json"], in: directory.path)
         let objects = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
         #expect(objects.count == 2)
         #expect(Set(objects[0].keys) == ["url", "status", "http_status", "error", "new_items", "bytes"])
         #expect(objects.map { $0["status"] as? String } == ["ok", "failed"])
     }
 
-    @Test func brokenConfigurationsExitTwoWithPositions() throws {
+    @Test func brokenConfigurationsExitTwoWithPositions() async throws {
         let directory = try Self.workspace(sources: "  - {url: alpha.xml, categories: [nwes], intervall: 5m}")
         defer { directory.remove() }
-        let result = try CommandRunner.run(["check"], in: directory.path)
+        let result = try await CommandRunner.run(["check"], in: directory.path)
         #expect(result.status == 2)
         #expect(result.stderr.contains("feeds.yaml:8:35: category 'nwes' is not defined; did you mean 'news'?"))
         #expect(result.stderr.contains("feeds.yaml:8:42: unknown key 'intervall' in source; did you mean 'interval'?"))
-        let fetch = try CommandRunner.run(["fetch"], in: directory.path)
+        let fetch = try await CommandRunner.run(["fetch"], in: directory.path)
         #expect(fetch.status == 2)
-        let json = try CommandRunner.run(["check", "--json"], in: directory.path)
+        let json = try await CommandRunner.run(["check", "--json"], in: directory.path)
         #expect(json.status == 2)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect(object["ok"] as? Bool == false)
@@ -62,10 +62,10 @@ import TributaryTestSupport
         #expect(problems.map { $0["line"] as? Int } == [8, 8])
     }
 
-    @Test func jsonLogsAreOneObjectPerLine() throws {
+    @Test func jsonLogsAreOneObjectPerLine() async throws {
         let directory = try Self.workspace(sources: "  - {url: alpha.xml, categories: [news]}")
         defer { directory.remove() }
-        let result = try CommandRunner.run(["fetch", "--log-format", "json", "--log-level", "info"], in: directory.path)
+        let result = try await CommandRunner.run(["fetch", "--log-format", "json", "--log-level", "info"], in: directory.path)
         #expect(result.status == 0)
         let lines = result.stderr.split(separator: "\n")
         #expect(!lines.isEmpty)
@@ -75,17 +75,17 @@ import TributaryTestSupport
         }
     }
 
-    @Test func secondRunWaitsForTheLockThenExits75() throws {
+    @Test func secondRunWaitsForTheLockThenExits75() async throws {
         let directory = try Self.workspace(sources: "  - {url: alpha.xml, categories: [news]}")
         defer { directory.remove() }
         let lock = try #require(StoreLock(storePath: directory.path + "/data/store.sqlite", timeout: .seconds(1)))
-        let result = try CommandRunner.run(["fetch", "--lock-timeout", "1"], in: directory.path)
+        let result = try await CommandRunner.run(["fetch", "--lock-timeout", "1"], in: directory.path)
         #expect(result.status == 75)
         #expect(result.stderr.contains("another tributary process holds"))
         withExtendedLifetime(lock) {}
     }
 
-    @Test func opmlRoundTripKeepsEverySourceAndCategory() throws {
+    @Test func opmlRoundTripKeepsEverySourceAndCategory() async throws {
         let directory = try Self.workspace(sources: "  - {url: alpha.xml, categories: [news]}")
         defer { directory.remove() }
         try directory.write(
@@ -99,16 +99,16 @@ import TributaryTestSupport
               <outline type="rss" text="Duplicate" xmlUrl="https://example.org/feed.xml"/>
             </body></opml>
             """)
-        let imported = try CommandRunner.run(["import-opml", "reader.opml"], in: directory.path)
+        let imported = try await CommandRunner.run(["import-opml", "reader.opml"], in: directory.path)
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("imported 3 sources"))
         #expect(imported.stdout.contains("skipped https://example.org/feed.xml (already in feeds.yaml)"))
         let yaml = String(decoding: try #require(directory.read("feeds.yaml")), as: UTF8.self)
         #expect(yaml.hasPrefix("# Operator's comment that must survive edits."))
         #expect(yaml.contains("{id: \"tech-news\", title: \"Tech News\"}"))
-        #expect(try CommandRunner.run(["check"], in: directory.path).status == 0)
+        #expect(try await CommandRunner.run(["check"], in: directory.path).status == 0)
 
-        let exported = try CommandRunner.run(["export-opml"], in: directory.path)
+        let exported = try await CommandRunner.run(["export-opml"], in: directory.path)
         try directory.write("round.opml", exported.stdout)
         for url in ["https://example.org/feed.xml", "https://other.example/rss", "https://loose.example/atom.xml"] {
             #expect(exported.stdout.contains("xmlUrl=\"\(url)\""))
@@ -116,7 +116,7 @@ import TributaryTestSupport
         #expect(exported.stdout.contains("text=\"Tech News\""))
         #expect(exported.stdout.contains("text=\"imported\"") || exported.stdout.contains("text=\"Imported\""))
 
-        let removed = try CommandRunner.run(["sources", "remove", "https://other.example/rss"], in: directory.path)
+        let removed = try await CommandRunner.run(["sources", "remove", "https://other.example/rss"], in: directory.path)
         #expect(removed.status == 0, "\(removed.stderr)")
         let after = String(decoding: try #require(directory.read("feeds.yaml")), as: UTF8.self)
         #expect(!after.contains("other.example") && after.contains("loose.example"))
@@ -134,10 +134,10 @@ import TributaryTestSupport
         ])
         let directory = try Self.workspace(sources: "  - {url: alpha.xml, categories: [news]}")
         defer { directory.remove() }
-        let result = try CommandRunner.run(["sources", "add", server.baseURL + "/", "--category", "news"], in: directory.path)
+        let result = try await CommandRunner.run(["sources", "add", server.baseURL + "/", "--category", "news"], in: directory.path)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("added \(server.baseURL)/news/feed.xml (rss20, \"Alpha News\", 2 items)"))
-        let list = try CommandRunner.run(["sources", "list", "--json"], in: directory.path)
+        let list = try await CommandRunner.run(["sources", "list", "--json"], in: directory.path)
         let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(rows.map { $0["url"] as? String } == ["file://\(directory.path)/alpha.xml", "\(server.baseURL)/news/feed.xml"])
         await server.stop()

@@ -35,10 +35,10 @@ import TributaryTestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try directory.write("feeds.yaml", "settings:\n  store: data/store.sqlite\ncategories: [\n  {id: news, title: News\nsources: []\n")
-        let check = try await offPool { try CommandRunner.run(["check"], in: directory.path) }
+        let check = try await offPool { try CommandRunner.runBlocking(["check"], in: directory.path) }
         #expect(check.status == 2)
         #expect(check.stderr.range(of: #"feeds\.yaml:[1-9][0-9]*:[1-9][0-9]*: YAML syntax error"#, options: .regularExpression) != nil, "\(check.stderr)")
-        let serve = try await offPool { try CommandRunner.run(["serve"], in: directory.path) }
+        let serve = try await offPool { try CommandRunner.runBlocking(["serve"], in: directory.path) }
         #expect(serve.status == 2)
         #expect(serve.stderr.contains("YAML syntax error"))
         #expect(directory.read("data/store.sqlite") == nil)

@@ -190,11 +190,3 @@ final class TLSFixture: Sendable {
     }
 }
 
-/// Runs blocking work (a child process, a blocking socket read, a long synchronous parse) on its own
-/// thread, so the two-thread cooperative pool of a small CI machine stays free for the in-process
-/// servers the other tests talk to.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
-    }
-}

@@ -93,7 +93,7 @@ import TributaryTestSupport
     @Test(.enabled(if: ReadOnlyFile.isSupported)) func S3_readOnlyDatabaseIsAClearStartupError() async throws {
         let (directory, _) = try Self.workspace(feed: Self.rss([("a", "b")]))
         defer { directory.remove() }
-        #expect(try await offPool { try CommandRunner.run(["fetch"], in: directory.path) }.status == 0)
+        #expect(try await offPool { try CommandRunner.runBlocking(["fetch"], in: directory.path) }.status == 0)
         let path = directory.path + "/data/store.sqlite"
         _ = try? ArticleStore(path: path)  // checkpoint: the WAL is folded in and removed on close
         let bytes = FileManager.default.contents(atPath: path)
@@ -106,7 +106,7 @@ import TributaryTestSupport
             #expect(error.code == .readOnly && error.path == path)
             #expect(error.message.contains("not writable") && error.message.contains("chmod"))
         }
-        let run = try await offPool { try CommandRunner.run(["fetch", "--all"], in: directory.path) }
+        let run = try await offPool { try CommandRunner.runBlocking(["fetch", "--all"], in: directory.path) }
         #expect(run.status == 3, "\(run.stderr)")
         #expect(run.stderr.contains(path) && run.stderr.contains("not writable"))
         #expect(FileManager.default.contents(atPath: path) == bytes)

@@ -21,7 +21,8 @@ import TributaryTestSupport
         }
         let corpus = try TemporaryDirectory()
         defer { corpus.remove() }
-        try Self.python([generator, "--feeds", "120", "--seed", "7", "--out", corpus.path])
+        let corpusPath = corpus.path
+        try await offPool { try Self.python([generator, "--feeds", "120", "--seed", "7", "--out", corpusPath]) }
         let feeds = try FileManager.default.contentsOfDirectory(atPath: corpus.path)
             .filter { $0.hasSuffix(".xml") }.sorted().map { corpus.path + "/" + $0 }
         #expect(feeds.count == 120)
@@ -30,10 +31,10 @@ import TributaryTestSupport
         let clean = try Self.workspace(feeds: feeds)
         defer { clean.remove() }
         let started = ContinuousClock.now
-        let reference = try CommandRunner.run(["fetch", "--all"], in: clean.path)
+        let reference = try await CommandRunner.run(["fetch", "--all"], in: clean.path)
         let fullRun = ContinuousClock.now - started
         #expect(reference.status == 0, "clean run: \(reference.stderr)")
-        let expected = try Self.inspect(clean)
+        let expected = try await offPool { [clean] in try Self.inspect(clean) }
         #expect(expected.count > 0 && expected.problems.isEmpty, "clean run: \(expected.problems)")
 
         let crashed = try Self.workspace(feeds: feeds)
@@ -64,7 +65,7 @@ import TributaryTestSupport
                 Issue.record("\(context): store does not reopen: \(error)")
                 return
             }
-            let snapshot = try Self.inspect(crashed)
+            let snapshot = try await offPool { [crashed] in try Self.inspect(crashed) }
             #expect(snapshot.problems.isEmpty, "\(context): \(snapshot.problems)")
             #expect(snapshot.count >= previous.count, "\(context): article count fell from \(previous.count) to \(snapshot.count)")
             let lost = previous.outputIDs.subtracting(snapshot.outputIDs)
@@ -77,9 +78,9 @@ import TributaryTestSupport
         }
         #expect(kills >= Self.requiredKills, "only \(kills) of \(attempts) runs were still running when killed")
 
-        let final = try CommandRunner.run(["fetch", "--all"], in: crashed.path)
+        let final = try await CommandRunner.run(["fetch", "--all"], in: crashed.path)
         #expect(final.status == 0, "final run: \(final.stderr)")
-        let recovered = try Self.inspect(crashed)
+        let recovered = try await offPool { [crashed] in try Self.inspect(crashed) }
         #expect(recovered.problems.isEmpty, "after the final run: \(recovered.problems)")
         #expect(recovered.count == expected.count)
         #expect(recovered.keysPerSource == expected.keysPerSource)
@@ -108,7 +109,7 @@ import TributaryTestSupport
         try process.run()
         try await Task.sleep(for: delay)
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        try await offPool { [process] in process.waitUntilExit() }
         return process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGKILL
     }
 
