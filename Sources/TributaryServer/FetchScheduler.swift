@@ -62,13 +62,35 @@ public struct FetchScheduler: Service {
         return true
     }
 
+    /// Where the documents are written.
+    var outputPath: String { aggregator.configuration.settings.outputPath }
+
     /// Runs cycles until graceful shutdown.
     public func run() async throws {
-        cache.reload(from: aggregator.configuration.settings.outputPath)
+        cache.reload(from: outputPath)
         await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await cycle()
-                try? await Task.sleep(for: tick)
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await watchOutputs() }
+                while !Task.isCancelled {
+                    await cycle()
+                    try? await Task.sleep(for: tick)
+                }
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Reloads the served documents when another process (a cron `tributary fetch`) regenerated
+    /// them: it watches the generation marker, which is written after every document.
+    func watchOutputs() async {
+        let marker = outputPath + "/.tributary-generated"
+        var seen = try? FileManager.default.attributesOfItem(atPath: marker)[.modificationDate] as? Date
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(2))
+            let current = try? FileManager.default.attributesOfItem(atPath: marker)[.modificationDate] as? Date
+            if current != seen {
+                seen = current
+                cache.reload(from: outputPath)
             }
         }
     }
