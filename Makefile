@@ -34,11 +34,12 @@ fetch: build
 # timeout that is part of what they check.
 SERIAL_SUITES := FeedFetcherHostileTests|ServerHardeningTests|CLITests|CrashSafetyTests|Catalog
 
+# The conformance score runs first so that the test runner's summary is the last line printed.
 test: deps
 	swift build --build-tests
+	$(MAKE) --no-print-directory conformance
 	swift test --skip-build --parallel --skip '$(SERIAL_SUITES)'
 	swift test --skip-build --no-parallel --filter '$(SERIAL_SUITES)'
-	$(MAKE) --no-print-directory conformance
 
 conformance:
 	@if [ -f $(SHARED)/conformance/score.py ]; then \

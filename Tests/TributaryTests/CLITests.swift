@@ -142,4 +142,54 @@ import TributaryTestSupport
         #expect(rows.map { $0["url"] as? String } == ["file://\(directory.path)/alpha.xml", "\(server.baseURL)/news/feed.xml"])
         await server.stop()
     }
+
+    @Test func showResetAndReleaseWorkOnAFailingSource() async throws {
+        let directory = try Self.workspace(sources: "  - {url: alpha.xml, categories: [news]}\n  - {url: gone.xml, categories: [news]}")
+        defer { directory.remove() }
+        let first = try await CommandRunner.run(["fetch"], in: directory.path)
+        #expect(first.status == 1)
+        let show = try await CommandRunner.run(["sources", "show", "2"], in: directory.path)
+        #expect(show.status == 0)
+        #expect(show.stdout.contains("status          failed"))
+        #expect(show.stdout.contains("last error      cannot read"))
+        // Not due yet (backoff), so a plain fetch skips it; after a reset it is fetched again.
+        let skipped = try await CommandRunner.run(["fetch", "--json"], in: directory.path)
+        let outcomes = try #require(try JSONSerialization.jsonObject(with: Data(skipped.stdout.utf8)) as? [[String: Any]])
+        #expect(outcomes.map { $0["status"] as? String } == ["skipped", "skipped"])
+        let reset = try await CommandRunner.run(["sources", "reset", "gone.xml"], in: directory.path)
+        #expect(reset.status == 0 && reset.stdout.contains("reset file://\(directory.path)/gone.xml"))
+        try directory.write("gone.xml", try Fixtures.feed("e2e-beta.atom"))
+        let again = try await CommandRunner.run(["fetch", "--json"], in: directory.path)
+        let after = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [[String: Any]])
+        #expect(after.map { $0["status"] as? String } == ["skipped", "ok"])
+        let release = try await CommandRunner.run(["sources", "release", "1"], in: directory.path)
+        #expect(release.status == 0 && release.stdout.contains("released 0 articles"))
+        let unknown = try await CommandRunner.run(["sources", "show", "nope.example"], in: directory.path)
+        #expect(unknown.status == 1 && unknown.stderr.contains("no source matches \"nope.example\""))
+    }
+
+    @Test func progressIsShownOnlyOnATerminal() async throws {
+        let directory = try Self.workspace(sources: "  - {url: alpha.xml, categories: [news]}")
+        defer { directory.remove() }
+        // util-linux `script` gives the child a pseudo-terminal; its output is the terminal's.
+        let binary = CommandRunner.binary
+        let path = directory.path
+        let terminal = try await offPool { () -> String in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+            process.arguments = ["-qec", "\(binary) fetch --all", "/dev/null"]
+            process.currentDirectoryURL = URL(fileURLWithPath: path)
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        #expect(terminal.contains("1/1 sources"))
+        let piped = try await CommandRunner.run(["fetch", "--all"], in: directory.path)
+        #expect(piped.status == 0 && piped.stderr.isEmpty)
+    }
 }
