@@ -113,6 +113,20 @@ public final class Aggregator: Sendable {
         return RunSummary(sources: outcomes.compactMap { $0 }, warnings: warnings, changedFiles: changed)
     }
 
+    /// What an HTTP error status means for the operator, and what happens next.
+    static func describe(status: Int, retryAfter: Int?) -> String {
+        let retry = retryAfter.map { "; the server asked to wait \($0) s, so the next attempt is not before then" }
+            ?? "; retried with exponential backoff (at most daily)"
+        switch status {
+        case 401, 403:
+            return "HTTP \(status) \(status == 401 ? "Unauthorized" : "Forbidden"): access refused; check credentials (username, password_env) or whether the site blocks readers" + retry
+        case 404: return "HTTP 404 Not Found: no feed at this URL any more; fix it in feeds.yaml (`tributary sources add <site>` finds the new one)" + retry
+        case 429: return "HTTP 429 Too Many Requests: the server is rate-limiting us" + retry
+        case 500..<600: return "HTTP \(status) server error: the publisher's server failed" + retry
+        default: return "HTTP \(status): unexpected status" + retry
+        }
+    }
+
     static func skipReason(state: SourceState?, now: Date, all: Bool) -> SourceOutcome.Status? {
         guard let state else { return nil }
         if state.status == "gone" { return .skipped }
@@ -166,7 +180,7 @@ public final class Aggregator: Sendable {
                 outcome.error = "HTTP 410 Gone: the publisher removed this feed; it will not be fetched again until `tributary sources reset`"
                 try await store.recordFailure(url: source.url, message: outcome.error!, httpStatus: 410, isGone: true, nextFetch: nil, now: now)
             default:
-                outcome.error = "HTTP \(response.status)"
+                outcome.error = Self.describe(status: response.status, retryAfter: response.retryAfterSeconds)
                 let next = sourceSchedule.afterFailure(now: now, failures: failures, retryAfterSeconds: response.retryAfterSeconds)
                 try await store.recordFailure(url: source.url, message: outcome.error!, httpStatus: response.status, isGone: false, nextFetch: next, now: now)
             }

@@ -17,8 +17,12 @@ struct FeedFinder {
         }
         guard error.code == .notAFeed else { throw error }
         var candidates = error.discoveredFeeds
-        if candidates.isEmpty, let origin = Self.origin(of: first.finalURL) {
-            candidates = Self.usualPaths.map { origin + $0 }
+        if candidates.isEmpty {
+            // The usual places: beside the page (a blog under /blog/), then at the site's root.
+            candidates = Self.usualPaths.map { URLReference.resolve(String($0.dropFirst()), against: first.finalURL) }
+            if let origin = Self.origin(of: first.finalURL) { candidates += Self.usualPaths.map { origin + $0 } }
+            var seen: Set<String> = []
+            candidates = candidates.filter { seen.insert($0).inserted }
         }
         for candidate in candidates {
             guard let response = try? await load(candidate), case .success(let feed) = Self.parse(response) else { continue }
