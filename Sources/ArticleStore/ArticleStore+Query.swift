@@ -48,7 +48,8 @@ extension ArticleStore {
                 db,
                 sql: "SELECT a.* FROM articles a WHERE a.held = 0 AND \(membership) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?",
                 arguments: arguments)
-            let refs = try Self.sourceRefs(db)
+            let refs = try sourceRefsCache ?? Self.sourceRefs(db)
+            sourceRefsCache = refs
             var attribution: [Int64: [Int64]] = [:]
             if !rows.isEmpty {
                 let ids = rows.map { $0["id"] as Int64 }

@@ -119,6 +119,7 @@ extension ArticleStore {
 
     /// Runs a write transaction, mapping SQLite errors to `StoreError`; nothing is committed on error.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        sourceRefsCache = nil
         do {
             return try queue.write(body)
         } catch let error as StoreError {

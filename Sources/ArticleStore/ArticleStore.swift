@@ -29,6 +29,8 @@ public actor ArticleStore {
     public nonisolated let path: String
     let queue: DatabaseQueue
     var index: DedupIndex?
+    /// Every source by row id, read once and kept until the next write (generation asks per category).
+    var sourceRefsCache: [Int64: SourceRef]?
     /// Flood guard, tombstone and retention settings.
     let policy: StorePolicy
 

@@ -19,7 +19,11 @@ public struct OutputDirectory: Sendable {
     public func write(_ bytes: [UInt8], to name: String) throws -> Bool {
         precondition(!name.contains("/") && !name.hasPrefix("."), "output names are generated, never user paths")
         let target = path + "/" + name
-        if let existing = FileManager.default.contents(atPath: target), existing.elementsEqual(bytes) { return false }
+        if let existing = FileManager.default.contents(atPath: target), existing.count == bytes.count,
+            bytes.isEmpty || existing.withUnsafeBytes({ old in bytes.withUnsafeBytes { memcmp(old.baseAddress!, $0.baseAddress!, $0.count) == 0 } })
+        {
+            return false
+        }
         let temporary = path + "/." + name + ".tmp-\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])

@@ -1,0 +1,96 @@
+/// A small JSON writer for generated documents: keys in the order written, two-space indentation,
+/// strings escaped per RFC 8259. Much faster than JSONSerialization on Linux, and the output
+/// depends only on the values, so unchanged feeds keep their bytes.
+struct JSONText {
+    /// The document so far, UTF-8.
+    private(set) var bytes: [UInt8] = []
+    private var depth = 0
+    private var first = [true]
+
+    init() { bytes.reserveCapacity(64 * 1024) }
+
+    private mutating func raw(_ literal: String) { bytes.append(contentsOf: literal.utf8) }
+
+    private mutating func separator() {
+        if !first[first.count - 1] { bytes.append(UInt8(ascii: ",")) }
+        first[first.count - 1] = false
+        bytes.append(0x0A)
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth * 2))
+    }
+
+    private mutating func key(_ name: String) {
+        separator()
+        string(name)
+        raw(": ")
+    }
+
+    /// Opens an object as the value of `name` (or as an array element / the root when nil).
+    mutating func openObject(_ name: String? = nil) {
+        if let name { key(name) } else if depth > 0 { separator() }
+        raw("{")
+        depth += 1
+        first.append(true)
+    }
+
+    /// Opens an array as the value of `name`.
+    mutating func openArray(_ name: String) {
+        key(name)
+        raw("[")
+        depth += 1
+        first.append(true)
+    }
+
+    /// Closes the innermost object.
+    mutating func closeObject() { close("}") }
+
+    /// Closes the innermost array.
+    mutating func closeArray() { close("]") }
+
+    private mutating func close(_ bracket: String) {
+        let wasEmpty = first.removeLast()
+        depth -= 1
+        if !wasEmpty {
+            bytes.append(0x0A)
+            bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth * 2))
+        }
+        raw(bracket)
+    }
+
+    /// `"name": "value"`.
+    mutating func field(_ name: String, _ value: String) {
+        key(name)
+        string(value)
+    }
+
+    /// `"name": 123`.
+    mutating func field(_ name: String, _ value: Int) {
+        key(name)
+        raw(String(value))
+    }
+
+    /// An array element that is a string.
+    mutating func element(_ value: String) {
+        separator()
+        string(value)
+    }
+
+    /// Escapes on UTF-8 bytes: only '"', '\\' and C0 controls need it, and none of them can occur
+    /// inside a multi-byte sequence.
+    private mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case 0x0A: raw("\\n")
+            case 0x0D: raw("\\r")
+            case 0x09: raw("\\t")
+            case 0..<0x20:
+                let hex = String(byte, radix: 16)
+                raw("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
