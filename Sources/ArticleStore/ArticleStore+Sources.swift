@@ -29,15 +29,20 @@ extension ArticleStore {
 
     /// Row ids for these source URLs, creating rows for new ones.
     public func ensureSources(_ urls: [String]) throws(StoreError) -> [String: Int64] {
-        try write { db in
-            for url in urls {
+        func ids(_ db: Database) throws -> [String: Int64] {
+            var ids: [String: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, url FROM sources") { ids[row["url"]] = row["id"] }
+            return ids
+        }
+        // Every run and every generation asks; only a configuration with new sources needs a write.
+        let known = try read(ids)
+        let missing = urls.filter { known[$0] == nil }
+        guard !missing.isEmpty else { return known }
+        return try write { db in
+            for url in missing {
                 try db.execute(sql: "INSERT OR IGNORE INTO sources (url) VALUES (?)", arguments: [url])
             }
-            var ids: [String: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, url FROM sources") {
-                ids[row["url"]] = row["id"]
-            }
-            return ids
+            return try ids(db)
         }
     }
 

@@ -1,6 +1,5 @@
 import Foundation
 
-
 /// An article as stored and published.
 public struct StoredArticle: Sendable, Equatable {
     /// Row id.
