@@ -1,13 +1,14 @@
-/// A small JSON writer for generated documents: keys in the order written, two-space indentation,
-/// strings escaped per RFC 8259. Much faster than JSONSerialization on Linux, and the output
-/// depends only on the values, so unchanged feeds keep their bytes.
-struct JSONText {
+/// A small JSON writer: keys in the order written, two-space indentation, strings escaped per
+/// RFC 8259. Much faster than JSONSerialization on Linux, and the output depends only on the
+/// values, so unchanged documents keep their bytes. Used for JSON Feed output and `parse --json`.
+public struct JSONText: Sendable {
     /// The document so far, UTF-8.
-    private(set) var bytes: [UInt8] = []
+    public private(set) var bytes: [UInt8] = []
     private var depth = 0
     private var first = [true]
 
-    init() { bytes.reserveCapacity(64 * 1024) }
+    /// Starts an empty document.
+    public init() { bytes.reserveCapacity(64 * 1024) }
 
     private mutating func raw(_ literal: String) { bytes.append(contentsOf: literal.utf8) }
 
@@ -25,7 +26,7 @@ struct JSONText {
     }
 
     /// Opens an object as the value of `name` (or as an array element / the root when nil).
-    mutating func openObject(_ name: String? = nil) {
+    public mutating func openObject(_ name: String? = nil) {
         if let name { key(name) } else if depth > 0 { separator() }
         raw("{")
         depth += 1
@@ -33,7 +34,7 @@ struct JSONText {
     }
 
     /// Opens an array as the value of `name`.
-    mutating func openArray(_ name: String) {
+    public mutating func openArray(_ name: String) {
         key(name)
         raw("[")
         depth += 1
@@ -41,10 +42,10 @@ struct JSONText {
     }
 
     /// Closes the innermost object.
-    mutating func closeObject() { close("}") }
+    public mutating func closeObject() { close("}") }
 
     /// Closes the innermost array.
-    mutating func closeArray() { close("]") }
+    public mutating func closeArray() { close("]") }
 
     private mutating func close(_ bracket: String) {
         let wasEmpty = first.removeLast()
@@ -57,19 +58,25 @@ struct JSONText {
     }
 
     /// `"name": "value"`.
-    mutating func field(_ name: String, _ value: String) {
+    public mutating func field(_ name: String, _ value: String) {
         key(name)
         string(value)
     }
 
-    /// `"name": 123`.
-    mutating func field(_ name: String, _ value: Int) {
+    /// `"name": "value"`, or `"name": null`.
+    public mutating func field(_ name: String, _ value: String?) {
         key(name)
-        raw(String(value))
+        if let value { string(value) } else { raw("null") }
+    }
+
+    /// `"name": 123`, or `"name": null`.
+    public mutating func field(_ name: String, _ value: Int?) {
+        key(name)
+        raw(value.map { String($0) } ?? "null")
     }
 
     /// An array element that is a string.
-    mutating func element(_ value: String) {
+    public mutating func element(_ value: String) {
         separator()
         string(value)
     }
