@@ -1,21 +1,20 @@
-import ArgumentParser
 import FeedFetch
 import Foundation
+import TributaryCore
 
 /// Loads one document for `parse` and `sources add`: a local file, or one fetch through libcurl.
 enum DocumentLoader {
-    static func load(_ source: String) async throws -> (bytes: [UInt8], url: String?, charset: String?) {
-        if source.hasPrefix("http://") || source.hasPrefix("https://") {
-            let fetcher = FeedFetcher(settings: FetchSettings())
-            let response = try await fetcher.fetchOnce(url: source)
-            return (response.body, response.finalURL, response.charset)
+    /// The document at `source` (http(s) URL, file:// URL or path).
+    ///
+    /// - Throws: `FetchError` (`.file` for an unreadable file, the fetch's own error otherwise).
+    static func load(_ source: String, fetcher: FeedFetcher? = nil) async throws -> FetchResponse {
+        if let scheme = URLReference.scheme(of: source), scheme == "http" || scheme == "https" {
+            return try await (fetcher ?? FeedFetcher(settings: FetchSettings())).fetchOnce(url: source)
         }
         let path = source.hasPrefix("file://") ? String(source.dropFirst(7)) : source
         guard let data = FileManager.default.contents(atPath: path) else {
-            Diagnostics.error("\(path): cannot read the file")
-            throw ExitCode(1)
+            throw FetchError(.file, url: source, "\(path): cannot read the file")
         }
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.absoluteString
-        return ([UInt8](data), absolute, nil)
+        return FetchResponse(status: 200, finalURL: URL(fileURLWithPath: path).standardizedFileURL.absoluteString, body: [UInt8](data))
     }
 }

@@ -40,14 +40,7 @@ struct FeedFinder {
     }
 
     private func load(_ url: String) async throws -> FetchResponse {
-        if URLReference.scheme(of: url) == "http" || URLReference.scheme(of: url) == "https" {
-            return try await fetcher.fetchOnce(url: url)
-        }
-        let path = url.hasPrefix("file://") ? String(url.dropFirst(7)) : url
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw FetchError(.file, url: url, "cannot read \(path)")
-        }
-        return FetchResponse(status: 200, finalURL: URL(fileURLWithPath: path).absoluteString, body: [UInt8](data))
+        try await DocumentLoader.load(url, fetcher: fetcher)
     }
 
     static func origin(of url: String) -> String? {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FeedFetch
 import FeedParse
 import Foundation
 
@@ -23,10 +24,16 @@ struct ParseCommand: AsyncParsableCommand {
     var raw = false
 
     func run() async throws {
-        let (bytes, url, charset) = try await DocumentLoader.load(source)
+        let document: FetchResponse
+        do {
+            document = try await DocumentLoader.load(source)
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(1)
+        }
         let parser = FeedParser(options: FeedParser.Options(sanitizesHTML: !raw))
         do {
-            let feed = try parser.parse(bytes, url: url, httpCharset: charset)
+            let feed = try parser.parse(document.body, url: document.finalURL, httpCharset: document.charset)
             if json {
                 print(feed.normalizedJSON())
             } else {
