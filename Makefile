@@ -4,7 +4,8 @@
 
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
-APT_PACKAGES := libcurl4-openssl-dev libxml2-dev libsqlite3-dev pkg-config python3 ca-certificates
+APT_PACKAGES := libcurl4-openssl-dev libxml2-dev libsqlite3-dev pkg-config python3 ca-certificates openssl
+# (openssl: the TLS test serves a self-signed certificate with `openssl s_server`)
 CONFIG ?= feeds.yaml
 # Conformance floor: the rate reached so far; it may only go up (see README, "Parser conformance").
 CONFORMANCE_MIN_RATE ?= 0.99
