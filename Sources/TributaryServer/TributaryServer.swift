@@ -17,6 +17,11 @@ public struct ServerLimits: Sendable {
     public var maxHeaderFieldBytes = 8 * 1024
     /// All header fields together.
     public var maxHeaderListBytes = 32 * 1024
+    /// Open connections beyond this get a bare 503 and are closed (see `ConnectionGuard`).
+    public var maxConnections = 4096
+    /// A request must be fully sent (the server must have begun answering) within this of its first
+    /// byte or of the connection opening; slow-drip clients are cut off here.
+    public var requestTimeout: TimeAmount = .seconds(10)
 
     /// Defaults.
     public init() {}
@@ -52,12 +57,16 @@ public enum TributaryServer {
             logger: logger)
     }
 
-    /// HTTP/1.1 with Tributary's limits: idle timeout and header sizes.
+    /// HTTP/1.1 with Tributary's limits: idle timeout, header sizes, connection cap, request deadline.
     public static func server(limits: ServerLimits) -> HTTPServerBuilder {
         var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
         decoder.maxHeaderFieldSize = limits.maxHeaderFieldBytes
         decoder.maxHeaderListSize = limits.maxHeaderListBytes
         let configuration = HTTP1Channel.Configuration(idleTimeout: limits.idleTimeout, httpDecoderConfiguration: decoder)
-        return .http1(configuration: configuration)
+        let count = ConnectionCount()
+        return HTTPServerBuilder { responder in
+            GuardedHTTP1Channel(
+                inner: HTTP1Channel(responder: responder, configuration: configuration), limits: limits, count: count)
+        }
     }
 }

@@ -35,6 +35,73 @@ import TributaryTestSupport
         }
     }
 
+    /// Drips `pieces` one every 200 ms until the server closes; the seconds that took, or nil when
+    /// it was still open after 30 s.
+    static func secondsUntilClosed(port: Int, first: String, pieces: String) async throws -> Double? {
+        try await offPool { () throws -> Double? in
+            let raw = try RawClient(port: port)
+            let start = ContinuousClock.now
+            raw.send(first)
+            for piece in pieces.map(String.init) where ContinuousClock.now - start < .seconds(30) {
+                if !raw.send(piece) || raw.read(timeout: .milliseconds(200)).closed {
+                    let elapsed = ContinuousClock.now - start
+                    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                }
+            }
+            return nil
+        }
+    }
+
+    /// H4: a client dripping its request head, or its body, is cut off by the request deadline (1 s
+    /// here) long before the idle timeout (120 s here); a normal client is served meanwhile.
+    @Test func slowDripClientsAreCutOffByTheRequestDeadline() async throws {
+        var limits = ServerLimits()
+        limits.requestTimeout = .seconds(1)
+        limits.idleTimeout = .seconds(120)
+        let (app, directory) = try Self.application(limits: limits)
+        defer { directory.remove() }
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let headers = String(repeating: "X-Drip: a\r\n", count: 200)
+            async let head = Self.secondsUntilClosed(port: port, first: "GET /news.xml HTTP/1.1\r\n", pieces: headers)
+            async let body = Self.secondsUntilClosed(
+                port: port, first: "POST /news.xml HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n",
+                pieces: String(repeating: "b", count: 5000))
+            try await client.execute(uri: "/news.xml", method: .get) { #expect($0.status == .ok) }
+            let (headSeconds, bodySeconds) = try await (head, body)
+            #expect(headSeconds != nil, "a client dripping its request head kept its connection for 30 s")
+            #expect(bodySeconds != nil, "a client dripping its request body kept its connection for 30 s")
+        }
+    }
+
+    /// H4: connections beyond the cap get a 503 and are closed; once others close, new ones are served.
+    @Test func connectionsBeyondTheCapAreRefusedUntilOthersClose() async throws {
+        var limits = ServerLimits()
+        limits.maxConnections = 4
+        let (app, directory) = try Self.application(limits: limits)
+        defer { directory.remove() }
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let (refused, served) = try await offPool { () throws -> ((data: String, closed: Bool), Bool) in
+                var idle = try (0..<4).map { _ in try RawClient(port: port) }
+                let extra = try RawClient(port: port)
+                extra.send("GET /news.xml HTTP/1.1\r\nHost: x\r\n\r\n")
+                let refused = extra.read(timeout: .seconds(30))
+                idle.removeAll()  // Closes the four idle connections.
+                for _ in 0..<300 {  // The server notices the closes asynchronously; at most 30 s.
+                    let next = try RawClient(port: port)
+                    next.send("GET /news.xml HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                    if next.read(timeout: .seconds(10)).data.hasPrefix("HTTP/1.1 200") { return (refused, true) }
+                    Thread.sleep(forTimeInterval: 0.1)
+                }
+                return (refused, false)
+            }
+            #expect(refused.data.hasPrefix("HTTP/1.1 503"), "\(refused.data.prefix(80))")
+            #expect(refused.closed)
+            #expect(served, "no request was served after the idle connections closed")
+        }
+    }
+
     @Test func metricsCountRequestsByRouteAndStatus() async throws {
         let registry = PrometheusCollectorRegistry()
         let (app, directory) = try Self.application(limits: ServerLimits(), registry: registry)
