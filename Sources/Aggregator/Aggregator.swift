@@ -4,6 +4,7 @@ import FeedGen
 import FeedParse
 import Foundation
 import Logging
+import Synchronization
 import TributaryConfig
 import TributaryCore
 
@@ -20,6 +21,7 @@ public final class Aggregator: Sendable {
     private let schedule: FetchSchedule
     /// Metrics of fetches and dedup.
     public let metrics: PipelineMetrics
+    private let stopping = Atomic<Bool>(false)
 
     /// Opens the store and prepares the fetcher.
     ///
@@ -54,6 +56,17 @@ public final class Aggregator: Sendable {
                 blocksPrivateAddresses: fetch.blocksPrivateAddresses))
         self.schedule = FetchSchedule(interval: fetch.interval, maxInterval: fetch.maxInterval)
     }
+
+    /// Stops the run in progress soon (SIGTERM): transfers in flight are aborted, sources already
+    /// parsing finish and commit their transaction, the rest are reported `interrupted` with nothing
+    /// recorded (they stay due); pruning and generation are left to the next run, which regenerates
+    /// because the store changed since the last generation. Cannot be undone.
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+        fetcher.stop()
+    }
+
+    var isStopping: Bool { stopping.load(ordering: .relaxed) }
 
     /// Progress of a run, for a terminal display.
     public struct Progress: Sendable {
@@ -108,6 +121,9 @@ public final class Aggregator: Sendable {
             warnings += sourceWarnings
         }
         try await store.recordNotModified(notModified, now: now)
+        if isStopping {
+            return RunSummary(sources: outcomes.compactMap { $0 }, warnings: warnings, changedFiles: [], wasInterrupted: true)
+        }
         try await store.prune(now: now)
         let changed = try await generateIfStale(now: now)
         return RunSummary(sources: outcomes.compactMap { $0 }, warnings: warnings, changedFiles: changed)
@@ -150,6 +166,7 @@ public final class Aggregator: Sendable {
         let failures = (state?.consecutiveFailures ?? 0) + 1
         let started = ContinuousClock.now
         do {
+            if isStopping { throw FetchError(.cancelled, url: source.url, "the fetch was cancelled") }
             let response = try await fetcher.fetch(request)
             outcome.httpStatus = response.status
             outcome.bytes = response.bytes
@@ -184,6 +201,10 @@ public final class Aggregator: Sendable {
                 let next = sourceSchedule.afterFailure(now: now, failures: failures, retryAfterSeconds: response.retryAfterSeconds)
                 try await store.recordFailure(url: source.url, message: outcome.error!, httpStatus: response.status, isGone: false, nextFetch: next, now: now)
             }
+        } catch let error as FetchError where error.code == .cancelled && isStopping {
+            outcome.status = .interrupted
+            outcome.error = "interrupted: the run was stopped before this source finished; it is fetched next run"
+            return (outcome, warnings, nil)
         } catch let error as FetchError {
             outcome.error = error.message
             outcome.httpStatus = error.httpStatus

@@ -7,6 +7,8 @@ public struct SourceOutcome: Sendable, Equatable, Codable {
         case failed
         case gone
         case skipped
+        /// The run was stopped (SIGTERM, SIGINT) before this source finished; nothing was recorded for it.
+        case interrupted
     }
 
     /// The configured URL.
@@ -48,6 +50,8 @@ public struct RunSummary: Sendable {
     public var warnings: [String]
     /// Output files that changed.
     public var changedFiles: [String]
+    /// The run was stopped by `Aggregator.stop()`; pruning and generation were left to the next run.
+    public var wasInterrupted = false
 
     /// True when any source failed.
     public var hasFailures: Bool { sources.contains { $0.status == .failed } }

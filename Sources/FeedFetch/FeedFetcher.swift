@@ -29,6 +29,12 @@ public final class FeedFetcher: Sendable {
         multi.close()
     }
 
+    /// Aborts the transfers in flight and refuses new ones with `FetchError.Code.cancelled` (shutdown;
+    /// cannot be undone).
+    public func stop() {
+        multi.close()
+    }
+
     /// Fetches a URL without validators (for `tributary parse URL` and discovery).
     public func fetchOnce(url: String) async throws(FetchError) -> FetchResponse {
         let response = try await fetch(FetchRequest(url: url))

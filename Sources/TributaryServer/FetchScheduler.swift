@@ -104,10 +104,16 @@ public struct FetchScheduler: Service {
         }
         defer { withExtendedLifetime(lock) {} }
         do {
-            let summary = try await aggregator.run()
+            // Graceful shutdown cancels this task: abort transfers instead of finishing the cycle.
+            let summary = try await withTaskCancellationHandler {
+                try await aggregator.run()
+            } onCancel: {
+                aggregator.stop()
+            }
             if !summary.changedFiles.isEmpty || cache.names.isEmpty {
                 cache.reload(from: aggregator.configuration.settings.outputPath)
             }
+            if summary.wasInterrupted { return }
             health.recordCycle(at: Date(), error: nil)
             for warning in summary.warnings { logger.warning("\(warning)") }
             if let publisher, !summary.changedFiles.isEmpty { await publisher.publish(changedFiles: summary.changedFiles) }

@@ -52,4 +52,8 @@ enum ExitCodes {
     static let storeError: Int32 = 3
     /// Another process holds the store lock (EX_TEMPFAIL).
     static let locked: Int32 = 75
+    /// Stopped by SIGINT (128 + 2, what a shell reports for it).
+    static let interrupted: Int32 = 130
+    /// Stopped by SIGTERM (128 + 15).
+    static let terminated: Int32 = 143
 }

@@ -12,7 +12,8 @@ struct FetchCommand: AsyncParsableCommand {
             Silent when every source is fine (cron mails any output). On failures prints one line per \
             failing source on stderr: "<url>: <reason>".
             Exit codes: 0 all fine, 1 some sources failed, 2 configuration error, 3 store error, \
-            75 another run holds the store lock.
+            75 another run holds the store lock, 143 (SIGTERM) or 130 (SIGINT) stopped early: transfers \
+            in flight were aborted, sources already being stored were committed, the rest stay due.
             """)
 
     @OptionGroup var options: ConfigOptions
@@ -37,8 +38,10 @@ struct FetchCommand: AsyncParsableCommand {
         }
         defer { withExtendedLifetime(lock) {} }
         let summary: RunSummary
+        let stopSignal = StopSignal()
         do {
             let aggregator = try Aggregator(configuration: configuration, logger: options.logger())
+            stopSignal.onFirst { aggregator.stop() }
             let showsProgress = isatty(STDERR_FILENO) == 1 && !json && !verbose
             summary = try await aggregator.run(all: all, progress: showsProgress ? Self.showProgress : nil)
             if showsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
@@ -59,6 +62,12 @@ struct FetchCommand: AsyncParsableCommand {
             }
         }
         if verbose { for warning in summary.warnings { Diagnostics.line("warning: \(warning)") } }
+        if summary.wasInterrupted, let signal = stopSignal.received {
+            let left = summary.sources.filter { $0.status == .interrupted }.count
+            let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
+            Diagnostics.line("stopped by \(name): \(left) source(s) left for the next run; outputs are regenerated then")
+            throw ExitCode(signal == SIGINT ? ExitCodes.interrupted : ExitCodes.terminated)
+        }
         if summary.hasFailures { throw ExitCode(ExitCodes.sourcesFailed) }
     }
 

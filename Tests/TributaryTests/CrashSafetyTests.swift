@@ -92,6 +92,79 @@ import TributaryTestSupport
     }
 
     /// Number of items in a generated JSON Feed.
+    /// BAD-INPUTS issue 9 "SIGTERM during a fetch": the run aborts its transfers, commits or rolls back
+    /// whole sources, exits 143 within seconds (not after the 300 s fetch timeout), records nothing
+    /// against the interrupted sources, and the next run stores everything and regenerates outputs.
+    @Test func sigtermDuringFetchStopsWithinSecondsAndLosesNothing() async throws {
+        func rss(_ name: String) -> [UInt8] {
+            let items = (0..<3).map { "<item><title>\(name) \($0)</title><link>http://example.com/\(name)/\($0)</link></item>" }
+            return Array("<rss version=\"2.0\"><channel><title>\(name)</title>\(items.joined())</channel></rss>".utf8)
+        }
+        var routes: [String: [RawHTTPServer.Step]] = [:]
+        for index in 0..<5 {
+            routes["/fast\(index).xml"] = RawHTTPServer.response(headers: [("Content-Type", "application/rss+xml")], body: rss("fast\(index)"))
+        }
+        for index in 0..<3 {  // Headers, half a body, then nothing for 300 s.
+            routes["/hang\(index).xml"] = [
+                .write(RawHTTPServer.head(200, [("Content-Type", "application/rss+xml"), ("Content-Length", "5000")])),
+                .write(Array("<rss version=\"2.0\"><channel><title>hang</title>".utf8)), .sleep(.seconds(300)),
+            ]
+        }
+        let server = try RawHTTPServer(routes: routes)
+        defer { server.stop() }
+        let fast = (0..<5).map { "\(server.baseURL)/fast\($0).xml" }
+        let hanging = (0..<3).map { "\(server.baseURL)/hang\($0).xml" }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        func writeConfig(_ urls: [String]) throws {
+            let sources = urls.map { "  - {url: \"\($0)\", categories: [news]}" }.joined(separator: "\n")
+            try directory.write(
+                "feeds.yaml",
+                "settings:\n  store: data/store.sqlite\n  output: public\n  fetch: {timeout: 300s}\n"
+                    + "categories:\n  - {id: news, title: News}\nsources:\n\(sources)\n")
+        }
+        try writeConfig(fast + hanging)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandRunner.binary)
+        process.arguments = ["fetch", "--all"]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+        let errorPipe = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errorPipe
+        try process.run()
+        for index in 0..<3 {
+            #expect(await server.waitForRequest("/hang\(index).xml", timeout: .seconds(120)), "hang\(index) never requested")
+        }
+        let signalled = ContinuousClock.now
+        kill(process.processIdentifier, SIGTERM)
+        let stderr = try await offPool { [process, errorPipe] () -> String in
+            let text = String(decoding: errorPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return text
+        }
+        let exitedAfter = ContinuousClock.now - signalled
+        #expect(exitedAfter < .seconds(60), "exited \(exitedAfter) after SIGTERM; the hanging transfers were not aborted")
+        #expect(process.terminationReason == .exit && process.terminationStatus == 143, "status \(process.terminationStatus): \(stderr)")
+        #expect(stderr.contains("stopped by SIGTERM: 3 source(s) left for the next run"), "\(stderr)")
+
+        // Whole sources or nothing; nothing recorded against the interrupted ones.
+        let snapshot = try await offPool { [directory] in try Self.inspect(directory) }
+        #expect(snapshot.problems.isEmpty, "\(snapshot.problems)")
+        for url in fast { #expect([0, 3].contains(snapshot.keysPerSource[url] ?? 0), "\(url): \(snapshot.keysPerSource[url] ?? 0) of 3") }
+        let failures = try await offPool { [directory] () throws -> String in
+            let query = "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); print(db.execute('SELECT COUNT(*) FROM sources WHERE url LIKE \\'%/hang%\\' AND (failures > 0 OR last_error IS NOT NULL)').fetchone()[0])"
+            return String(decoding: try Self.python(["-c", query, directory.path + "/data/store.sqlite"]), as: UTF8.self)
+        }
+        #expect(failures.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "interrupted sources recorded as failed: \(failures)")
+
+        // The next run (hanging sources removed) stores every fast item and regenerates the outputs.
+        try writeConfig(fast)
+        let rerun = try await CommandRunner.run(["fetch"], in: directory.path)
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        #expect(try Self.itemCount(directory, "news.json") == 15)
+    }
+
     static func itemCount(_ directory: TemporaryDirectory, _ name: String) throws -> Int {
         let bytes = try #require(directory.read("public/" + name), "\(name) missing")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
