@@ -53,7 +53,7 @@ public final class Aggregator: Sendable {
                 concurrency: fetch.concurrency, perHostConcurrency: fetch.perHost, connectTimeout: fetch.connectTimeout,
                 totalTimeout: fetch.timeout, maxBodyBytes: fetch.maxBodyBytes,
                 userAgent: fetch.userAgent ?? "Tributary/\(TributaryVersion.string) (+\(configuration.settings.baseURL))",
-                blocksPrivateAddresses: fetch.blocksPrivateAddresses))
+                blocksPrivateAddresses: fetch.blocksPrivateAddresses, caFile: fetch.caFile))
         self.schedule = FetchSchedule(interval: fetch.interval, maxInterval: fetch.maxInterval)
     }
 
@@ -159,10 +159,15 @@ public final class Aggregator: Sendable {
             headers: source.headers.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, username: source.username,
             password: source.password, isInsecure: source.isInsecure)
         if let redirected = state?.redirectedURL { request.url = redirected }
+        var warnings: [String] = []
+        if source.isInsecure {
+            let warning = "\(source.url): TLS certificate verification is off for this source (insecure: true)"
+            logger.warning("\(warning)")
+            warnings.append(warning)
+        }
         let sourceSchedule = FetchSchedule(interval: source.interval ?? schedule.interval, maxInterval: schedule.maxInterval)
         var outcome = SourceOutcome(url: source.url, status: .failed, httpStatus: nil, error: nil, newItems: 0, bytes: 0)
         var notModified: Date?
-        var warnings: [String] = []
         let failures = (state?.consecutiveFailures ?? 0) + 1
         let started = ContinuousClock.now
         do {

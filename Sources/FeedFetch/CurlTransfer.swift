@@ -67,10 +67,12 @@ final class CurlTransfer: @unchecked Sendable {
         setLong(CURLOPT_CONNECTTIMEOUT_MS, settings.connectTimeout.milliseconds)
         setLong(CURLOPT_TIMEOUT_MS, max(1, timeout.milliseconds))  // 0 would mean no timeout at all.
         setLong(CURLOPT_LOW_SPEED_LIMIT, settings.lowSpeedBytesPerSecond)
-        setLong(CURLOPT_LOW_SPEED_TIME, Int(settings.lowSpeedTime.components.seconds))
+        // Whole seconds, rounded up: 0 would turn the rule off.
+        setLong(CURLOPT_LOW_SPEED_TIME, max(1, (settings.lowSpeedTime.milliseconds + 999) / 1000))
         _ = tributary_easy_setopt_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(settings.maxBodyBytes))
         setLong(CURLOPT_SSL_VERIFYPEER, request.isInsecure ? 0 : 1)
         setLong(CURLOPT_SSL_VERIFYHOST, request.isInsecure ? 0 : 2)
+        if let caFile = settings.caFile { setString(CURLOPT_CAINFO, caFile) }
         // PIPEWAIT makes a second transfer to a host wait until libcurl knows whether the first
         // connection multiplexes. Over TLS that is known after ALPN, bounded by the connect timeout;
         // over plain HTTP (no h2c) only once the first response's status line arrives, so a server

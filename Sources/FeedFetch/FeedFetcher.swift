@@ -62,7 +62,7 @@ public final class FeedFetcher: Sendable {
             guard let scheme = URLReference.scheme(of: currentURL), scheme == "http" || scheme == "https" else {
                 throw FetchError(.blockedScheme, url: request.url, "refused to fetch \(Self.redacted(currentURL)): only http and https are allowed")
             }
-            let host = URLReference.host(of: currentURL) ?? ""
+            let host = Self.connectionKey(of: currentURL)
             guard remaining > .zero else {
                 let message = "timed out: redirects used up the \(settings.totalTimeout) total timeout"
                 throw FetchError(.timeout, url: request.url, message)
@@ -125,6 +125,24 @@ public final class FeedFetcher: Sendable {
         }
         if data.isEmpty { throw FetchError(.emptyBody, url: url, "\(path) is empty") }
         return FetchResponse(status: 200, finalURL: url, body: [UInt8](data))
+    }
+
+    /// What the per-host limit counts by: host and port ("example.org:443"), so two servers on one
+    /// host name but different ports are limited separately, and explicit default ports match.
+    static func connectionKey(of url: String) -> String {
+        let host = URLReference.host(of: url) ?? ""
+        let isHTTPS = URLReference.scheme(of: url) == "https"
+        var port = isHTTPS ? "443" : "80"
+        if let schemeEnd = url.range(of: "://") {
+            let rest = url[schemeEnd.upperBound...]
+            var authority = rest[..<(rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex)]
+            if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+            let afterHost = authority.lastIndex(of: "]").map { authority[$0...] } ?? authority
+            if let colon = afterHost.lastIndex(of: ":"), !afterHost[afterHost.index(after: colon)...].isEmpty {
+                port = String(afterHost[afterHost.index(after: colon)...])
+            }
+        }
+        return host + ":" + port
     }
 
     /// URL without userinfo, for messages.

@@ -20,13 +20,16 @@ public struct FetchSettings: Sendable {
     public var userAgent: String
     /// Refuse loopback and private (RFC 1918, ULA) addresses, checked at connect time on every hop.
     public var blocksPrivateAddresses: Bool
+    /// PEM file of certificate authorities to trust instead of the system's (an internal CA); nil: the system's.
+    public var caFile: String?
 
     /// Creates settings; the defaults are those documented in feeds.yaml.
     public init(
         concurrency: Int = 32, perHostConcurrency: Int = 4, connectTimeout: Duration = .seconds(10),
         totalTimeout: Duration = .seconds(30), lowSpeedBytesPerSecond: Int = 64, lowSpeedTime: Duration = .seconds(15),
         maxBodyBytes: Int = 20 * 1024 * 1024, maxRedirects: Int = 5,
-        userAgent: String = "Tributary/\(TributaryVersion.string)", blocksPrivateAddresses: Bool = false
+        userAgent: String = "Tributary/\(TributaryVersion.string)", blocksPrivateAddresses: Bool = false,
+        caFile: String? = nil
     ) {
         self.concurrency = concurrency
         self.perHostConcurrency = perHostConcurrency
@@ -38,6 +41,7 @@ public struct FetchSettings: Sendable {
         self.maxRedirects = maxRedirects
         self.userAgent = userAgent
         self.blocksPrivateAddresses = blocksPrivateAddresses
+        self.caFile = caFile
     }
 }
 

@@ -6,7 +6,7 @@ extension ConfigLoader {
     static let settingsKeys = ["store", "output", "base_url", "title", "listen", "fetch", "websub_hub", "retention"]
     static let retentionKeys = ["max_age", "max_per_source", "tombstones", "flood_max_new", "flood_max_fraction", "content_window"]
     static let fetchKeys = [
-        "concurrency", "per_host", "timeout", "connect_timeout", "interval", "max_interval", "user_agent",
+        "concurrency", "per_host", "timeout", "connect_timeout", "interval", "max_interval", "user_agent", "ca_file",
         "max_body", "block_private_addresses",
     ]
     static let categoryKeys = ["id", "title", "description", "limit", "dedupe", "include", "exclude", "match_categories", "max_age"]
@@ -89,6 +89,14 @@ extension ConfigLoader {
         if let value = size(mapping["max_body"], "max_body") { fetch.maxBodyBytes = value }
         if let value = bool(mapping["block_private_addresses"], "block_private_addresses") {
             fetch.blocksPrivateAddresses = value
+        }
+        if let value = string(mapping["ca_file"], "ca_file") {
+            let path = absolutePath(value)
+            if FileManager.default.isReadableFile(atPath: path) {
+                fetch.caFile = path
+            } else {
+                problem(mapping["ca_file"], "'ca_file' \(path) is not a readable file")
+            }
         }
         if fetch.maxInterval < fetch.interval {
             problem(mapping["max_interval"] ?? node, "'max_interval' must not be shorter than 'interval'")

@@ -90,6 +90,8 @@ public struct FetchConfig: Sendable, Equatable {
     public var maxBodyBytes = 20 * 1024 * 1024
     /// Refuse loopback and private addresses at connect time.
     public var blocksPrivateAddresses = false
+    /// Certificate authorities (PEM) to trust instead of the system's; nil: the system's.
+    public var caFile: String?
 
     /// Defaults.
     public init() {}

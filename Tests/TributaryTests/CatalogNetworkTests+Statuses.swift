@@ -157,3 +157,31 @@ extension CatalogNetworkTests {
         #expect(try await aggregator.store.stats().articlesStored == 1)
     }
 }
+
+extension CatalogNetworkTests {
+    /// Issue 4 point 8: a source marked `insecure: true` is fetched, and every run logs a warning and
+    /// reports it; the other source of the run gets none.
+    @Test func N21_insecureSourceLogsAWarningEveryRun() async throws {
+        let feed = RawHTTPServer.response(headers: [Self.rssType], body: Array(Self.feedText.utf8))
+        let server = try RawHTTPServer(routes: ["/a.xml": feed, "/b.xml": feed])
+        defer { server.stop() }
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let yaml = """
+            settings: {store: data/store.sqlite, output: public}
+            categories:
+              - {id: news, title: News}
+            sources:
+              - {url: "\(server.baseURL)/a.xml", categories: [news], insecure: true}
+              - {url: "\(server.baseURL)/b.xml", categories: [news]}
+            """
+        let configuration = try ConfigLoader.load(path: try directory.write("feeds.yaml", yaml))
+        let lines = LogLines()
+        let aggregator = try Aggregator(configuration: configuration, logger: Logger(label: "n21") { _ in lines })
+        let summary = try await aggregator.run(all: true, now: Self.now)
+        #expect(summary.sources.map(\.status) == [.ok, .ok])
+        let expected = "\(server.baseURL)/a.xml: TLS certificate verification is off for this source (insecure: true)"
+        #expect(summary.warnings.filter { $0.contains("verification is off") } == [expected])
+        #expect(lines.all.filter { $0.hasPrefix("warning") && $0.contains(expected) }.count == 1)
+    }
+}

@@ -115,25 +115,51 @@ import TributaryTestSupport
 
     // MARK: TLS (N21)
 
-    /// A self-signed certificate served by `openssl s_server`: verification fails with `tls`, and only
-    /// a source marked `insecure` gets through (no silent downgrade). Expired certificates are not
-    /// made here (OpenSSL 3.0's CLI cannot back-date one); they fail through the same verify path.
-    @Test func N21_selfSignedCertificateIsATLSErrorUnlessMarkedInsecure() async throws {
+    static func fetcher(caFile: String?) -> FeedFetcher {
+        FeedFetcher(settings: FetchSettings(connectTimeout: .seconds(30), totalTimeout: .seconds(60), caFile: caFile))
+    }
+
+    /// A self-signed certificate, and one that expired in 2020 from a CA the fetcher trusts
+    /// (`ca_file`): verification fails with `tls` naming the reason, and only a source marked
+    /// `insecure` gets through (no silent downgrade).
+    @Test(arguments: [TLSFixture.Kind.selfSigned, .expired])
+    func N21_selfSignedOrExpiredCertificateIsATLSErrorUnlessMarkedInsecure(kind: TLSFixture.Kind) async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let server = try await offPool { try TLSFixture(directory: directory) }
+        let server = try await offPool { try TLSFixture(directory: directory, kind: kind) }
         let url = "https://127.0.0.1:\(server.port)/"
-        let error = await Self.fetchError(url, on: Self.fetcher(blocksPrivate: false))
+        let error = await Self.fetchError(url, on: Self.fetcher(caFile: server.authorityFile))
         #expect(error?.code == .tls, "got \(String(describing: error))")
         #expect(error?.url == url && error?.message.hasPrefix("TLS failed: ") == true)
+        let reason = kind == .expired ? "expired" : "self-signed"
+        #expect(error?.message.contains(reason) == true, "\(error?.message ?? "")")
         var insecureStatus: Int?
         do {
-            insecureStatus = try await Self.fetcher(blocksPrivate: false).fetch(FetchRequest(url: url, isInsecure: true)).status
+            insecureStatus = try await Self.fetcher(caFile: server.authorityFile).fetch(FetchRequest(url: url, isInsecure: true)).status
         } catch {
             Issue.record("the insecure fetch failed: \(error)")
         }
         await server.stop()
         #expect(insecureStatus == 200)
+    }
+
+    /// The fixture's valid certificate from its own CA verifies when that CA is the `ca_file`, and not
+    /// against the system's authorities: the expired case above fails for its date, not its issuer.
+    @Test func N21_certificateFromATrustedPrivateAuthorityVerifies() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let server = try await offPool { try TLSFixture(directory: directory, kind: .valid) }
+        let url = "https://127.0.0.1:\(server.port)/"
+        var status: Int?
+        do {
+            status = try await Self.fetcher(caFile: server.authorityFile).fetch(FetchRequest(url: url)).status
+        } catch {
+            Issue.record("fetch with the CA trusted failed: \(error)")
+        }
+        let untrusted = await Self.fetchError(url, on: Self.fetcher(caFile: nil))
+        await server.stop()
+        #expect(status == 200)
+        #expect(untrusted?.code == .tls)
     }
 
     /// https to a port that speaks plain HTTP (it waits for a request head, then hangs up) fails as
@@ -147,22 +173,46 @@ import TributaryTestSupport
     }
 }
 
-/// `openssl s_server -www` on 127.0.0.1 with a fresh self-signed certificate.
+/// `openssl s_server -www` on 127.0.0.1 with a fresh certificate: self-signed, or issued by a fresh CA
+/// (`authorityFile`) and valid for a day, or valid only in January 2020.
 final class TLSFixture: Sendable {
+    enum Kind: Sendable, CustomTestStringConvertible {
+        case selfSigned, valid, expired
+        var testDescription: String { "\(self)" }
+    }
+
     let port: Int
     let process: Process
+    /// The issuing CA's certificate (PEM), nil for a self-signed one.
+    let authorityFile: String?
 
-    init(directory: TemporaryDirectory) throws {
+    init(directory: TemporaryDirectory, kind: Kind) throws {
         let key = directory.path + "/key.pem", certificate = directory.path + "/cert.pem"
-        let make = Process()
-        make.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        make.arguments = [
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
-            "-out", certificate, "-subj", "/CN=127.0.0.1", "-days", "1",
-        ]
-        make.standardError = FileHandle.nullDevice
-        try make.run()
-        make.waitUntilExit()
+        let newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=127.0.0.1"]
+        if kind == .selfSigned {
+            try Self.openssl(["req", "-x509"] + newKey + ["-keyout", key, "-out", certificate, "-days", "1"], in: directory)
+            authorityFile = nil
+        } else {
+            // `openssl req` cannot back-date; `openssl ca` takes explicit dates.
+            let authority = directory.path + "/ca.pem"
+            try Self.openssl(
+                ["req", "-x509"] + newKey + ["-subj", "/CN=Tributary test CA", "-keyout", "ca-key.pem", "-out", authority, "-days", "1"],
+                in: directory)
+            try directory.write("index.txt", "")
+            try directory.write("serial", "01\n")
+            try directory.write(
+                "ca.cnf",
+                "[ca]\ndefault_ca = local\n[local]\ndatabase = index.txt\nnew_certs_dir = .\nserial = serial\n"
+                    + "default_md = sha256\npolicy = anything\ncopy_extensions = copy\n[anything]\ncommonName = supplied\n")
+            try Self.openssl(
+                ["req", "-new"] + newKey + ["-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", "request.pem"],
+                in: directory)
+            let dates = kind == .expired ? ["-startdate", "20200101000000Z", "-enddate", "20200201000000Z"] : ["-days", "1"]
+            try Self.openssl(
+                ["ca", "-batch", "-config", "ca.cnf", "-cert", authority, "-keyfile", "ca-key.pem", "-in", "request.pem", "-out", certificate]
+                    + dates, in: directory)
+            authorityFile = authority
+        }
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         server.arguments = ["s_server", "-accept", "127.0.0.1:0", "-www", "-cert", certificate, "-key", key]
@@ -181,6 +231,20 @@ final class TLSFixture: Sendable {
         }
         self.port = port
         self.process = server
+    }
+
+    private static func openssl(_ arguments: [String], in directory: TemporaryDirectory) throws {
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        make.arguments = arguments
+        make.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+        make.standardOutput = FileHandle.nullDevice
+        make.standardError = FileHandle.nullDevice
+        try make.run()
+        make.waitUntilExit()
+        guard make.terminationStatus == 0 else {
+            throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "openssl \(arguments.prefix(2)) failed"])
+        }
     }
 
     /// SIGKILL: a test process that ran a ServiceLifecycle group ignores SIGTERM, and children inherit that.

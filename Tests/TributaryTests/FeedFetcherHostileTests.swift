@@ -243,6 +243,31 @@ import TributaryTestSupport
         #expect(response.charset == "utf-8")
         #expect(response.body == Self.windows1252Bytes)
     }
+
+    /// The per-host limit counts host and port: with one connection per host, a transfer hanging on
+    /// one port of 127.0.0.1 does not hold back a feed on another port (queued behind it, the feed
+    /// would wait for the 120 s timeout).
+    @Test func perHostLimitCountsHostAndPort() async throws {
+        let hanging = try RawHTTPServer(routes: [
+            "/hang.xml": [.write(RawHTTPServer.head(200, [Self.rssType, ("Content-Length", "5000")])), .sleep(.seconds(300))]
+        ])
+        let normal = try Self.server()
+        defer {
+            hanging.stop()
+            normal.stop()
+        }
+        let fetcher = FeedFetcher(
+            settings: FetchSettings(perHostConcurrency: 1, totalTimeout: .seconds(120), lowSpeedBytesPerSecond: 0))
+        async let stuck = try? fetcher.fetch(FetchRequest(url: hanging.baseURL + "/hang.xml"))
+        #expect(await hanging.waitForRequest("/hang.xml", timeout: .seconds(60)))
+        let started = ContinuousClock.now
+        let response = try await fetcher.fetch(FetchRequest(url: normal.baseURL + "/feed.xml"))
+        let waited = ContinuousClock.now - started
+        hanging.stop()
+        _ = await stuck
+        #expect(response.status == 200)
+        #expect(waited < .seconds(60), "the feed on another port waited \(waited)")
+    }
 }
 
 extension [RawHTTPServer.Step] {
