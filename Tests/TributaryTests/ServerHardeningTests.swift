@@ -83,7 +83,15 @@ import TributaryTestSupport
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let (refused, served) = try await offPool { () throws -> ((data: String, closed: Bool), Bool) in
-                var idle = try (0..<4).map { _ in try RawClient(port: port) }
+                // Each of the four is served once (so it is surely counted; accepted connections are
+                // activated on several event loops, in no fixed order), then kept open, idle.
+                var idle: [RawClient] = []
+                for _ in 0..<4 {
+                    let client = try RawClient(port: port)
+                    client.send("GET /news.xml HTTP/1.1\r\nHost: x\r\n\r\n")
+                    _ = client.read(until: "</rss>", timeout: .seconds(30))
+                    idle.append(client)
+                }
                 let extra = try RawClient(port: port)
                 extra.send("GET /news.xml HTTP/1.1\r\nHost: x\r\n\r\n")
                 let refused = extra.read(timeout: .seconds(30))
