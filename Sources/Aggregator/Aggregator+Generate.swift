@@ -18,7 +18,8 @@ extension Aggregator {
         let ids = members.compactMap { sourceIDs[$0.url] }
         var articles: [StoredArticle]
         if category.filter.isEmpty && category.matchCategories.isEmpty && category.maxAge == nil {
-            articles = try await store.articles(fromSources: ids, limit: category.limit)
+            let found = try await store.articles(fromSources: ids, limit: category.limit, splitting: Self.splitRules(category.dedupe))
+            articles = Array(found.prefix(category.limit))
         } else {
             articles = try await selectArticles(for: category, memberIDs: ids, allIDs: Array(sourceIDs.values), now: now)
         }
@@ -33,15 +34,27 @@ extension Aggregator {
             hub: settings.websubHub, articles: articles)
     }
 
+    /// The store's dedup rules a category's `dedupe` level undoes: `content` (the default) keeps every
+    /// merge, `url` shows items merged only by content fingerprint separately, `id` also those merged
+    /// by canonical URL. An item of the same source is never split off its article.
+    static func splitRules(_ level: DedupeLevel) -> Set<String> {
+        switch level {
+        case .content: []
+        case .url: ["content"]
+        case .id: ["url", "content"]
+        }
+    }
+
     /// Articles of a category with filters, pulled-in category terms or a maximum age: candidates are
     /// the newest articles of its sources (and of every source for `match_categories`), filtered, then cut.
     func selectArticles(for category: CategoryConfig, memberIDs: [Int64], allIDs: [Int64], now: Date) async throws(StoreError) -> [StoredArticle] {
         let window = max(category.limit * 10, 1000)
-        var candidates = try await store.articles(fromSources: memberIDs, limit: window)
+        let splitting = Self.splitRules(category.dedupe)
+        var candidates = try await store.articles(fromSources: memberIDs, limit: window, splitting: splitting)
         if !category.matchCategories.isEmpty {
             let wanted = Set(category.matchCategories.map { $0.lowercased() })
             let seen = Set(candidates.map(\.rowID))
-            let pulled = try await store.articles(fromSources: allIDs, limit: window * 2).filter { article in
+            let pulled = try await store.articles(fromSources: allIDs, limit: window * 2, splitting: splitting).filter { article in
                 !seen.contains(article.rowID) && article.categories.contains { wanted.contains($0.lowercased()) }
             }
             candidates += pulled
@@ -50,7 +63,8 @@ extension Aggregator {
         let kept = candidates.filter { article in
             (oldest.map { article.sortDate >= $0 } ?? true) && category.filter.accepts(article)
         }
-        let ordered = kept.sorted { ($0.sortDate, $0.rowID) > ($1.sortDate, $1.rowID) }
+        // An article and the entries split off it share date and row id; their output ids order them.
+        let ordered = kept.sorted { ($0.sortDate, $0.rowID, $1.outputID) > ($1.sortDate, $1.rowID, $0.outputID) }
         return Array(ordered.prefix(category.limit))
     }
 
@@ -109,6 +123,9 @@ extension Aggregator {
         var changed: [String] = []
         do {
             let output = try OutputDirectory(path: configuration.settings.outputPath)
+            for name in output.removeLeftoverTemporaries() {
+                logger.info("removed a temporary file a killed run left behind", metadata: ["file": "\(name)"])
+            }
             for (name, bytes) in documents where try output.write(bytes, to: name) { changed.append(name) }
         } catch {
             throw StoreError(.sqlite, path: configuration.settings.outputPath, "cannot write generated documents: \(error)")

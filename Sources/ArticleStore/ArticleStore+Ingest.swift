@@ -70,7 +70,8 @@ extension ArticleStore {
                     continue
                 }
                 if let url = keys.canonicalURL, let existing = index.byCanonicalURL[url] {
-                    try attach(db, sourceID: sourceID, guid: item.id, to: existing, rule: "url")
+                    try attach(db, sourceID: sourceID, guid: item.id, link: item.link, to: existing, rule: "url")
+                    try preferOriginalPublisher(db, articleID: existing, sourceID: sourceID, link: item.originalLink ?? item.link, refresh: refresh)
                     index.bySourceGUID[keys.sourceGUID] = existing
                     result.duplicates["url", default: 0] += 1
                     continue
@@ -80,7 +81,7 @@ extension ArticleStore {
                 if let fingerprint, let match = index.byFingerprint[fingerprint],
                     abs(match.sortDate - sortDate) <= policy.contentWindow
                 {
-                    try attach(db, sourceID: sourceID, guid: item.id, to: match.article, rule: "content")
+                    try attach(db, sourceID: sourceID, guid: item.id, link: item.link, to: match.article, rule: "content")
                     index.bySourceGUID[keys.sourceGUID] = match.article
                     result.duplicates["content", default: 0] += 1
                     continue
@@ -154,11 +155,30 @@ extension ArticleStore {
         return date.timeIntervalSince1970
     }
 
-    private func attach(_ db: Database, sourceID: Int64, guid: String, to articleID: Int64, rule: String) throws {
+    private func attach(_ db: Database, sourceID: Int64, guid: String, link: String?, to articleID: Int64, rule: String) throws {
         // Per-item statements are prepared once per connection (cached), not once per item.
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO article_keys (source_id, guid, article_id) VALUES (?, ?, ?)")
-            .execute(arguments: [sourceID, guid, articleID])
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO article_keys (source_id, guid, article_id, rule, link) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [sourceID, guid, articleID, rule, link])
         try db.cachedStatement(sql: "UPDATE articles SET dedup_rule = ? WHERE id = ?").execute(arguments: [rule, articleID])
+    }
+
+    /// Rule 2's "original publisher preferred": when an article found again by URL is on the site of the
+    /// source that just brought it, and not on its current primary source's site, that source becomes
+    /// the primary and its link the article's (the output id, first-seen time and text stay).
+    private func preferOriginalPublisher(_ db: Database, articleID: Int64, sourceID: Int64, link newLink: String?, refresh: SourceRefresh) throws {
+        let select = try db.cachedStatement(
+            sql: "SELECT a.source_id, a.link, s.url, s.site_link FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id = ?")
+        guard let row = try Row.fetchOne(select, arguments: [articleID]) else { return }
+        let primaryID: Int64 = row[0]
+        guard primaryID != sourceID, let link: String = row[1], let site = CanonicalURL.siteKey(of: link) else { return }
+        func publishes(_ urls: [String?]) -> Bool { urls.contains { $0.flatMap(CanonicalURL.siteKey(of:)) == site } }
+        guard !publishes([row[2], row[3]]), publishes([refresh.url, refresh.siteLink]) else { return }
+        try db.cachedStatement(sql: "UPDATE articles SET source_id = ?, link = COALESCE(?, link) WHERE id = ?")
+            .execute(arguments: [sourceID, newLink, articleID])
+        try db.cachedStatement(sql: "UPDATE article_keys SET rule = 'url' WHERE article_id = ? AND source_id = ? AND rule = 'own'")
+            .execute(arguments: [articleID, primaryID])
+        try db.cachedStatement(sql: "UPDATE article_keys SET rule = 'own' WHERE article_id = ? AND source_id = ?")
+            .execute(arguments: [articleID, sourceID])
     }
 
     private func insert(
@@ -180,8 +200,8 @@ extension ArticleStore {
                 keys.canonicalURL, fingerprint, isHeld,
             ])
         let articleID = db.lastInsertedRowID
-        try db.cachedStatement(sql: "INSERT INTO article_keys (source_id, guid, article_id) VALUES (?, ?, ?)")
-            .execute(arguments: [sourceID, item.id, articleID])
+        try db.cachedStatement(sql: "INSERT INTO article_keys (source_id, guid, article_id, link) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [sourceID, item.id, articleID, item.link])
         return articleID
     }
 

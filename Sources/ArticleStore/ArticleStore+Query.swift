@@ -26,7 +26,12 @@ public struct StoreStats: Sendable, Equatable {
 
 extension ArticleStore {
     /// The newest published articles carried by any of these sources, newest first (ties by row id).
-    public func articles(fromSources sourceIDs: [Int64], limit: Int) throws(StoreError) -> [StoredArticle] {
+    ///
+    /// - Parameter splitting: dedup rules to undo for this query (a category's narrower `dedupe`): an
+    ///   item of one of these sources that joined an article by such a rule comes back as an entry of
+    ///   its own (its source, its own link and output id, the article's text and dates), right after
+    ///   the article; the article itself is left out when no member source carries it any more.
+    public func articles(fromSources sourceIDs: [Int64], limit: Int, splitting: Set<String> = []) throws(StoreError) -> [StoredArticle] {
         guard !sourceIDs.isEmpty, limit > 0 else { return [] }
         let decoder = JSONDecoder()
         return try read { db in
@@ -50,25 +55,34 @@ extension ArticleStore {
                 arguments: arguments)
             let refs = try sourceRefsCache ?? Self.sourceRefs(db)
             sourceRefsCache = refs
-            var attribution: [Int64: [Int64]] = [:]
+            var attributions: [Int64: [Attribution]] = [:]
             if !rows.isEmpty {
                 let ids = rows.map { $0["id"] as Int64 }
                 let list = Array(repeating: "?", count: ids.count).joined(separator: ",")
                 for row in try Row.fetchAll(
-                    db, sql: "SELECT article_id, source_id FROM article_keys WHERE article_id IN (\(list)) ORDER BY source_id",
+                    db,
+                    sql: "SELECT article_id, source_id, guid, rule, link FROM article_keys WHERE article_id IN (\(list)) ORDER BY source_id, guid",
                     arguments: StatementArguments(ids))
                 {
-                    let sourceID: Int64 = row["source_id"]
-                    let articleID: Int64 = row["article_id"]
-                    if attribution[articleID]?.contains(sourceID) != true { attribution[articleID, default: []].append(sourceID) }
+                    attributions[row["article_id"], default: []].append(
+                        Attribution(sourceID: row["source_id"], guid: row["guid"], rule: row["rule"], link: row["link"]))
                 }
             }
-            return rows.map { row in
+            let members = Set(sourceIDs)
+            var result: [StoredArticle] = []
+            result.reserveCapacity(rows.count)
+            for row in rows {
                 let primaryID: Int64 = row["source_id"]
                 let articleID: Int64 = row["id"]
                 let primary = refs[primaryID] ?? SourceRef(rowID: primaryID, url: "", title: nil, siteLink: nil)
-                let others = (attribution[articleID] ?? []).filter { $0 != primaryID }.compactMap { refs[$0] }
-                return StoredArticle(
+                let keys = attributions[articleID] ?? []
+                let splitOff = keys.filter { splitting.contains($0.rule) && members.contains($0.sourceID) && $0.sourceID != primaryID }
+                let splitSources = Set(splitOff.map(\.sourceID))
+                var others: [Int64] = []
+                for key in keys where key.sourceID != primaryID && !splitSources.contains(key.sourceID) && !others.contains(key.sourceID) {
+                    others.append(key.sourceID)
+                }
+                var article = StoredArticle(
                     rowID: articleID, outputID: row["output_id"], title: row["title"], link: row["link"],
                     summary: row["summary"], content: row["content"], published: Self.date(row["published"]),
                     updated: Self.date(row["updated"]), firstSeen: Date(timeIntervalSince1970: row["first_seen"]),
@@ -76,9 +90,40 @@ extension ArticleStore {
                     authors: Self.decode([Person].self, row["authors"], decoder) ?? [],
                     categories: Self.decode([String].self, row["categories"], decoder) ?? [],
                     enclosures: Self.decode([Enclosure].self, row["enclosures"], decoder) ?? [], image: row["image"],
-                    primarySource: primary, sources: [primary] + others, dedupRule: row["dedup_rule"])
+                    primarySource: primary, sources: [primary] + others.compactMap { refs[$0] }, dedupRule: row["dedup_rule"])
+                let copyIDs = splitOff.map { key in refs[key.sourceID].map { DedupKeys.outputID(sourceURL: $0.url, itemID: key.guid) } }
+                // The article's output id was made from the item that created it; when that item is split
+                // off (its source stopped being the primary), the id goes with it and the article takes
+                // its primary item's id.
+                if copyIDs.contains(article.outputID),
+                    let own = keys.first(where: { $0.sourceID == primaryID && $0.rule == "own" }) ?? keys.first(where: { $0.sourceID == primaryID })
+                {
+                    article.outputID = DedupKeys.outputID(sourceURL: primary.url, itemID: own.guid)
+                }
+                if splitOff.isEmpty || members.contains(primaryID) || others.contains(where: members.contains) {
+                    result.append(article)
+                }
+                for (key, copyID) in zip(splitOff, copyIDs) {
+                    guard let source = refs[key.sourceID], let copyID else { continue }
+                    var copy = article
+                    copy.outputID = copyID
+                    copy.link = key.link ?? article.link
+                    copy.primarySource = source
+                    copy.sources = [source]
+                    copy.dedupRule = "new"
+                    result.append(copy)
+                }
             }
+            return result
         }
+    }
+
+    /// One row of article_keys: a source's item attributed to an article.
+    private struct Attribution {
+        var sourceID: Int64
+        var guid: String
+        var rule: String
+        var link: String?
     }
 
     /// Every source, by row id.

@@ -13,7 +13,7 @@ import TributaryCore
 /// the source's new validators and schedule.
 public actor ArticleStore {
     /// The schema version this build writes.
-    public static let schemaVersion = 3
+    public static let schemaVersion = 4
 
     /// Files up to this size are checked with `PRAGMA quick_check` on every open (a few tens of ms).
     public static let alwaysCheckedBytes = 64 * 1_048_576
@@ -171,6 +171,16 @@ public actor ArticleStore {
         """
         CREATE TABLE store_meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
         CREATE INDEX articles_first_seen ON articles(first_seen);
+        """,
+        // Each attribution remembers how it joined its article ('own': it created it, or is the
+        // preferred original publisher; 'id'; 'url'; 'content') and the item's own link, so a
+        // category with a narrower `dedupe` can show merged copies separately. Keys merged before
+        // this version are taken to be URL matches.
+        """
+        ALTER TABLE article_keys ADD COLUMN rule TEXT NOT NULL DEFAULT 'own';
+        ALTER TABLE article_keys ADD COLUMN link TEXT;
+        UPDATE article_keys SET rule = 'url'
+            WHERE source_id != (SELECT a.source_id FROM articles a WHERE a.id = article_keys.article_id);
         """,
     ]
 

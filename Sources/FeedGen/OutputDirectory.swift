@@ -11,6 +11,21 @@ public struct OutputDirectory: Sendable {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
+    /// Part of every temporary file's name: `.<name>.tmp-<pid>`.
+    static let temporaryMarker = ".tmp-"
+
+    /// Deletes temporary files a killed writer left behind; returns their names.
+    ///
+    /// Call only while holding the store lock (one writer at a time), so no live writer's file is
+    /// taken. The server never serves dot-files, so leftovers are litter, not a hazard.
+    @discardableResult
+    public func removeLeftoverTemporaries() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        let leftovers = names.filter { $0.hasPrefix(".") && $0.contains(Self.temporaryMarker) }
+        for name in leftovers { unlink(path + "/" + name) }
+        return leftovers
+    }
+
     /// Writes `bytes` to `name` through a temporary file and rename, so readers never see half a file.
     ///
     /// - Returns: false when the file already had exactly these bytes (it is then left untouched,
@@ -24,7 +39,7 @@ public struct OutputDirectory: Sendable {
         {
             return false
         }
-        let temporary = path + "/." + name + ".tmp-\(getpid())"
+        let temporary = path + "/." + name + Self.temporaryMarker + "\(getpid())"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary])
         }

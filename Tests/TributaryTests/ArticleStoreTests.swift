@@ -63,6 +63,73 @@ import TributaryTestSupport
         #expect(stats.duplicates["url"] == 1 && stats.duplicates["content"] == 1 && stats.duplicates["id"] == 1)
     }
 
+    /// Rule 2's original publisher: an article first seen on an aggregator becomes attributed to the
+    /// publisher's own feed once that feed brings it; its output id stays.
+    @Test func originalPublisherBecomesThePrimarySource() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try ArticleStore(path: directory.path + "/store.sqlite")
+        let aggregatorFeed = "https://planet.example/rss", publisherFeed = "https://feeds.news.example/all.xml"
+        _ = try await store.ingest(
+            Self.refresh(aggregatorFeed, [Self.item("p1", title: "Harbour reopens after storm", link: "https://news.example/harbour?utm_source=planet")]),
+            now: Self.now)
+        let ids = try await store.ensureSources([aggregatorFeed, publisherFeed])
+        let before = try #require(try await store.articles(fromSources: Array(ids.values), limit: 10).first)
+        #expect(before.primarySource.url == aggregatorFeed)
+        let result = try await store.ingest(
+            Self.refresh(publisherFeed, [Self.item("n1", title: "Harbour reopens after storm", link: "https://news.example/harbour")]),
+            now: Self.now)
+        #expect(result.duplicates == ["url": 1])
+        let after = try await store.articles(fromSources: Array(ids.values), limit: 10)
+        #expect(after.count == 1)
+        #expect(after.first?.primarySource.url == publisherFeed)
+        #expect(after.first?.sources.map(\.url) == [publisherFeed, aggregatorFeed])
+        #expect(after.first?.outputID == before.outputID)
+        // A third copy from another aggregator does not take the primary away from the publisher.
+        _ = try await store.ingest(
+            Self.refresh("https://other.example/feed", [Self.item("o1", title: "Harbour reopens after storm", link: "https://news.example/harbour#x")]),
+            now: Self.now)
+        let all = try await store.ensureSources([aggregatorFeed, publisherFeed, "https://other.example/feed"])
+        #expect(try await store.articles(fromSources: Array(all.values), limit: 10).first?.primarySource.url == publisherFeed)
+    }
+
+    /// A category's narrower `dedupe` shows merged items separately: `url` splits content-fingerprint
+    /// merges, `id` also canonical-URL merges; each split entry has its source, its own link and a
+    /// stable output id of its own.
+    @Test func narrowerDedupeLevelsSplitMergedItemsBackOut() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try ArticleStore(path: directory.path + "/store.sqlite")
+        let a = "https://a.example/feed", b = "https://b.example/feed", c = "https://c.example/feed"
+        let title = "Council approves the new harbour budget"
+        _ = try await store.ingest(Self.refresh(a, [Self.item("a1", title: title, link: "https://a.example/budget")]), now: Self.now)
+        _ = try await store.ingest(Self.refresh(b, [Self.item("b1", title: title, link: "https://a.example/budget?utm_medium=rss")]), now: Self.now)
+        let third = try await store.ingest(Self.refresh(c, [Self.item("c1", title: title, link: "https://c.example/copy")]), now: Self.now)
+        #expect(third.duplicates == ["content": 1])
+        let ids = try await store.ensureSources([a, b, c])
+        let everyone = [ids[a]!, ids[b]!, ids[c]!]
+
+        let merged = try await store.articles(fromSources: everyone, limit: 10)
+        #expect(merged.map { $0.sources.map(\.url) } == [[a, b, c]])
+
+        let byURL = try await store.articles(fromSources: everyone, limit: 10, splitting: ["content"])
+        #expect(byURL.map { $0.sources.map(\.url) } == [[a, b], [c]])
+        #expect(byURL.last?.link == "https://c.example/copy")
+        #expect(byURL.last?.title == title)
+
+        let byID = try await store.articles(fromSources: everyone, limit: 10, splitting: ["url", "content"])
+        #expect(byID.map { $0.sources.map(\.url) } == [[a], [b], [c]])
+        #expect(byID.map(\.link) == ["https://a.example/budget", "https://a.example/budget?utm_medium=rss", "https://c.example/copy"])
+        #expect(Set(byID.map(\.outputID)).count == 3)
+        #expect(byID.first?.outputID == merged.first?.outputID)
+        // Stable: the same query again gives the same ids.
+        #expect(try await store.articles(fromSources: everyone, limit: 10, splitting: ["url", "content"]).map(\.outputID) == byID.map(\.outputID))
+
+        // A category of C alone, at `url` level: only C's own entry, not the article A and B carry.
+        let onlyC = try await store.articles(fromSources: [ids[c]!], limit: 10, splitting: ["content"])
+        #expect(onlyC.map { $0.sources.map(\.url) } == [[c]])
+    }
+
     @Test func futureDatesAreClampedToFirstSeen() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -165,6 +165,25 @@ import TributaryTestSupport
         #expect(try Self.itemCount(directory, "news.json") == 15)
     }
 
+    /// S8: a writer killed between creating its temporary file and renaming it leaves `.<name>.tmp-<pid>`;
+    /// the next run (which holds the store lock, so no other writer is live) removes it.
+    @Test func S8_temporaryFilesOfAKilledRunAreRemovedByTheNext() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("feed.xml", "<rss version=\"2.0\"><channel><title>T</title><item><title>One</title><link>https://t.example/1</link></item></channel></rss>")
+        try directory.write(
+            "feeds.yaml",
+            "settings: {store: data/store.sqlite, output: public}\ncategories:\n  - {id: news, title: News}\nsources:\n  - {url: feed.xml, categories: [news]}\n")
+        try FileManager.default.createDirectory(atPath: directory.path + "/public", withIntermediateDirectories: true)
+        try directory.write("public/.news.xml.tmp-99999", "<rss><chan")
+        try directory.write("public/.index.html.tmp-12345", "")
+        let run = try await CommandRunner.run(["fetch"], in: directory.path)
+        #expect(run.status == 0, "\(run.stderr)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/public")
+        #expect(!names.contains { $0.contains(".tmp-") }, "\(names)")
+        #expect(names.contains("news.xml"))
+    }
+
     static func itemCount(_ directory: TemporaryDirectory, _ name: String) throws -> Int {
         let bytes = try #require(directory.read("public/" + name), "\(name) missing")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
