@@ -11,7 +11,10 @@ public struct SourceRefresh: Sendable {
     /// Feed site link.
     public var siteLink: String?
     /// Items in document order.
-    public var items: [ParsedItem]
+    public let items: [ParsedItem]
+    /// The items with their keys, output ids and JSON columns, computed here (by the caller's task,
+    /// concurrently with other sources) rather than in the store's writer.
+    let prepared: [PreparedItem]
     /// New validators.
     public var etag: String?
     /// New Last-Modified.
@@ -32,6 +35,7 @@ public struct SourceRefresh: Sendable {
         self.title = title
         self.siteLink = siteLink
         self.items = items
+        self.prepared = items.map { PreparedItem(sourceURL: url, item: $0) }
         self.etag = etag
         self.lastModified = lastModified
         self.httpStatus = httpStatus
@@ -46,8 +50,6 @@ extension ArticleStore {
     ///
     /// - Returns: what was inserted, updated and merged.
     public func ingest(_ refresh: SourceRefresh, now: Date) throws(StoreError) -> IngestResult {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         return try write { db in
             // Taken out of `self` so that adding keys does not copy the dictionaries (copy-on-write);
             // put back only when the transaction commits, so a rolled-back refresh reloads it.
@@ -57,7 +59,7 @@ extension ArticleStore {
             try db.execute(sql: "INSERT OR IGNORE INTO sources (url) VALUES (?)", arguments: [refresh.url])
             let sourceID = try Int64.fetchOne(db, sql: "SELECT id FROM sources WHERE url = ?", arguments: [refresh.url])!
             let nowSeconds = now.timeIntervalSince1970
-            let keyed = refresh.items.map { DedupKeys(sourceID: sourceID, item: $0) }
+            let keyed = refresh.prepared.map { DedupKeys(sourceID: sourceID, prepared: $0) }
             let isHeld = try floodGuardHolds(db, sourceID: sourceID, keys: keyed, index: index)
             if isHeld {
                 result.warnings.append("\(refresh.url): \(refresh.items.count) items, most of them new, arrived at once; held back from publication (review, then `tributary sources release \(refresh.url)`)")
@@ -66,7 +68,7 @@ extension ArticleStore {
                 let item = keys.item
                 if index.isTombstoned(keys) { continue }
                 if let existing = index.bySourceGUID[keys.sourceGUID] {
-                    if try updateIfChanged(db, articleID: existing, item: item, encoder: encoder) { result.updated += 1 }
+                    if try updateIfChanged(db, articleID: existing, prepared: keys.prepared) { result.updated += 1 }
                     continue
                 }
                 if let url = keys.canonicalURL, let existing = index.byCanonicalURL[url] {
@@ -77,7 +79,7 @@ extension ArticleStore {
                     continue
                 }
                 let sortDate = Self.sortDate(for: item, now: now, warnings: &result.warnings, source: refresh.url)
-                let fingerprint = keys.fingerprint()
+                let fingerprint = keys.prepared.fingerprint
                 if let fingerprint, let match = index.byFingerprint[fingerprint],
                     abs(match.sortDate - sortDate) <= policy.contentWindow
                 {
@@ -89,7 +91,7 @@ extension ArticleStore {
                 let articleID = try insert(
                     db, sourceID: sourceID, sourceURL: refresh.url, item: item, keys: keys, fingerprint: fingerprint,
                     sortDate: sortDate,
-                    now: nowSeconds, isHeld: isHeld, encoder: encoder)
+                    now: nowSeconds, isHeld: isHeld)
                 index.bySourceGUID[keys.sourceGUID] = articleID
                 if let url = keys.canonicalURL { index.byCanonicalURL[url] = articleID }
                 if let fingerprint { index.byFingerprint[fingerprint] = (articleID, sortDate) }
@@ -183,7 +185,7 @@ extension ArticleStore {
 
     private func insert(
         _ db: Database, sourceID: Int64, sourceURL: String, item: ParsedItem, keys: DedupKeys, fingerprint: String?,
-        sortDate: Double, now: Double, isHeld: Bool, encoder: JSONEncoder
+        sortDate: Double, now: Double, isHeld: Bool
     ) throws -> Int64 {
         try db.cachedStatement(
             sql: """
@@ -193,10 +195,10 @@ extension ArticleStore {
                 """
         ).execute(
             arguments: [
-                DedupKeys.outputID(sourceURL: sourceURL, itemID: item.id), sourceID, item.title,
+                keys.prepared.outputID, sourceID, item.title,
                 item.originalLink ?? item.link, item.summary, item.content, item.published?.timeIntervalSince1970,
-                item.updated?.timeIntervalSince1970, now, sortDate, Self.json(item.authors, encoder),
-                Self.json(item.categories, encoder), Self.json(item.enclosures, encoder), item.image,
+                item.updated?.timeIntervalSince1970, now, sortDate, keys.prepared.authors,
+                keys.prepared.categories, keys.prepared.enclosures, item.image,
                 keys.canonicalURL, fingerprint, isHeld,
             ])
         let articleID = db.lastInsertedRowID
@@ -207,7 +209,8 @@ extension ArticleStore {
 
     /// Rule 1: same source and guid. Updates title, content and times in place when they changed;
     /// the output id and first-seen time stay.
-    private func updateIfChanged(_ db: Database, articleID: Int64, item: ParsedItem, encoder: JSONEncoder) throws -> Bool {
+    private func updateIfChanged(_ db: Database, articleID: Int64, prepared: PreparedItem) throws -> Bool {
+        let item = prepared.item
         let select = try db.cachedStatement(sql: "SELECT title, summary, content, updated FROM articles WHERE id = ?")
         guard let row = try Row.fetchOne(select, arguments: [articleID])
         else { return false }
@@ -217,15 +220,51 @@ extension ArticleStore {
         if unchanged { return false }
         try db.execute(
             sql: "UPDATE articles SET title = ?, summary = ?, content = ?, updated = ?, categories = ?, enclosures = ?, dedup_rule = 'id' WHERE id = ?",
-            arguments: [item.title, item.summary, item.content, updated, Self.json(item.categories, encoder),
-                Self.json(item.enclosures, encoder), articleID])
+            arguments: [item.title, item.summary, item.content, updated, prepared.categories, prepared.enclosures, articleID])
         try db.execute(
             sql: "INSERT INTO dedup_counts (rule, count) VALUES ('id', 1) ON CONFLICT(rule) DO UPDATE SET count = count + 1")
         return true
     }
 
-    static func json<T: Encodable & Collection>(_ value: T, _ encoder: JSONEncoder) -> String {
-        if value.isEmpty { return "[]" }  // Most items have no enclosures, and many no authors.
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+    /// The JSON columns, written by hand: JSONEncoder costs more than the SQL insert of the row. Nil
+    /// fields are left out, as the synthesized `Encodable` does; `StoredArticle` reads them back
+    /// with JSONDecoder.
+    static func json(_ people: [Person]) -> String {
+        if people.isEmpty { return "[]" }  // Many items have no authors.
+        var json = JSONText(compact: true)
+        json.openArray()
+        for person in people {
+            json.openObject()
+            if let email = person.email { json.field("email", email) }
+            if let name = person.name { json.field("name", name) }
+            if let uri = person.uri { json.field("uri", uri) }
+            json.closeObject()
+        }
+        json.closeArray()
+        return json.text
+    }
+
+    static func json(_ terms: [String]) -> String {
+        if terms.isEmpty { return "[]" }
+        var json = JSONText(compact: true)
+        json.openArray()
+        for term in terms { json.element(term) }
+        json.closeArray()
+        return json.text
+    }
+
+    static func json(_ enclosures: [Enclosure]) -> String {
+        if enclosures.isEmpty { return "[]" }  // Most items have none.
+        var json = JSONText(compact: true)
+        json.openArray()
+        for enclosure in enclosures {
+            json.openObject()
+            if let length = enclosure.length { json.field("length", length) }
+            if let type = enclosure.type { json.field("type", type) }
+            json.field("url", enclosure.url)
+            json.closeObject()
+        }
+        json.closeArray()
+        return json.text
     }
 }

@@ -1,27 +1,45 @@
 import Foundation
 import TributaryCore
 
+/// An incoming item with everything the store derives from it: its dedup keys, output id and JSON
+/// columns. Made when the `SourceRefresh` is, outside the store, so that the string work runs
+/// concurrently for many sources instead of inside the store's single writer.
+struct PreparedItem: Sendable {
+    let item: ParsedItem
+    /// Scheme-less canonical URL (feedburner:origLink preferred), if the item has a usable link.
+    let canonicalURL: String?
+    /// Hash of the normalized title and opening words of the summary, if the item has a title.
+    let fingerprint: String?
+    /// The id the item gets in generated feeds if it becomes an article.
+    let outputID: String
+    /// JSON columns.
+    let authors: String, categories: String, enclosures: String
+
+    init(sourceURL: String, item: ParsedItem) {
+        self.item = item
+        canonicalURL = (item.originalLink ?? item.link).flatMap(CanonicalURL.key(for:))
+        fingerprint = DedupKeys.fingerprint(title: item.title, summary: item.summary ?? item.content)
+        outputID = DedupKeys.outputID(sourceURL: sourceURL, itemID: item.id)
+        authors = ArticleStore.json(item.authors)
+        categories = ArticleStore.json(item.categories)
+        enclosures = ArticleStore.json(item.enclosures)
+    }
+}
+
 /// The keys an incoming item is matched by, in rule order.
 struct DedupKeys {
     /// "<source row id>\u{1F}<guid>".
     var sourceGUID: String
-    /// Scheme-less canonical URL (feedburner:origLink preferred), if the item has a usable link.
-    var canonicalURL: String?
-    /// The item, for the content fingerprint, which is computed only when rules 1 and 2 did not match.
-    let item: ParsedItem
+    /// The item and what was derived from it.
+    let prepared: PreparedItem
 
-    init(sourceID: Int64, item: ParsedItem) {
-        sourceGUID = "\(sourceID)\u{1F}\(item.id)"
-        canonicalURL = (item.originalLink ?? item.link).flatMap(CanonicalURL.key(for:))
-        self.item = item
+    init(sourceID: Int64, prepared: PreparedItem) {
+        sourceGUID = "\(sourceID)\u{1F}\(prepared.item.id)"
+        self.prepared = prepared
     }
 
-    /// Hash of the normalized title and opening words of the summary, if the item has a title.
-    ///
-    /// Costs a pass over the summary's HTML, so callers ask only when the cheaper keys did not match.
-    func fingerprint() -> String? {
-        Self.fingerprint(title: item.title, summary: item.summary ?? item.content)
-    }
+    var item: ParsedItem { prepared.item }
+    var canonicalURL: String? { prepared.canonicalURL }
 
     /// Normalized title plus the first 30 words of the summary's text, hashed; nil without a title.
     static func fingerprint(title: String?, summary: String?) -> String? {
@@ -38,52 +56,150 @@ struct DedupKeys {
         text.utf8.count <= bytes ? text : String(decoding: text.utf8.prefix(bytes), as: UTF8.self)
     }
 
-    /// Lower-cased alphanumeric words joined by single spaces, at most `limit` of them.
+    /// Lower-cased alphanumeric words joined by single spaces, at most `limit` of them; nil for none.
     ///
-    /// Lower-cases word by word (the mapping is per scalar, so this equals lower-casing the whole text)
-    /// and stops after `limit` words, so a long article costs no more than its opening.
+    /// A word is a run of Characters (grapheme clusters) that are ASCII letters or digits, or whose
+    /// first scalar is alphabetic or numeric (`Character.isLetter || .isNumber`). Stops after `limit`
+    /// words, so a long article costs no more than its opening.
+    ///
+    /// Works on UTF-8 bytes: between two ASCII bytes (other than CR LF) there is always a grapheme
+    /// boundary, so plain ASCII stretches are read a byte at a time and only the stretches around
+    /// other characters are split into Characters. The result is exactly that of walking the whole
+    /// text by Character (a property test compares them): fingerprints stored by earlier versions
+    /// must keep matching.
     static func normalizedWords(_ text: String, limit: Int) -> String? {
-        var words: [String] = []
-        var current = ""
-        for character in text {
-            let isWordCharacter: Bool
-            if let ascii = character.asciiValue {
-                // Same answer as below for ASCII, without the Unicode property lookup.
-                isWordCharacter = (0x30...0x39).contains(ascii) || (0x61...0x7A).contains(ascii | 0x20)
-            } else {
-                isWordCharacter = character.isLetter || character.isNumber
+        var text = text
+        let words = text.withUTF8 { bytes -> [UInt8] in
+            var state = WordCollector(limit: limit)
+            let count = bytes.count
+            var index = 0
+            while index < count, !state.isFull {
+                let byte = bytes[index]
+                let next: UInt8 = index + 1 < count ? bytes[index + 1] : 0
+                if byte < 0x80 && next < 0x80 && !(byte == 0x0D && next == 0x0A) {
+                    state.add(asciiByte: byte)
+                    index += 1
+                    continue
+                }
+                if byte == 0x0D && next == 0x0A {  // CR LF is one Character, not a word character.
+                    state.endWord()
+                    index += 2
+                    continue
+                }
+                // A stretch holding non-ASCII characters, up to and including an ASCII byte that is
+                // followed by another ASCII byte (a sure boundary), walked by Character.
+                var end = index + 1
+                while end < count {
+                    if bytes[end] < 0x80 && (end + 1 == count || bytes[end + 1] < 0x80) && bytes[end] != 0x0D {
+                        end += 1
+                        break
+                    }
+                    end += 1
+                }
+                for character in String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self) where !state.isFull {
+                    state.add(character)
+                }
+                index = end
             }
-            if isWordCharacter {
-                current.append(character)
-            } else if !current.isEmpty {
-                words.append(current.lowercased())
-                current = ""
-                if words.count == limit { break }
+            return state.output
+        }
+        return words.isEmpty ? nil : String(decoding: words, as: UTF8.self)
+    }
+
+    /// The word state of `normalizedWords`.
+    private struct WordCollector {
+        let limit: Int
+        var output: [UInt8] = []
+        var words = 0
+        var inWord = false
+        /// `limit` words are complete and a further one would start.
+        var isFull = false
+
+        init(limit: Int) {
+            self.limit = limit
+            output.reserveCapacity(limit * 8)
+        }
+
+        mutating func add(asciiByte byte: UInt8) {
+            let lower = byte | 0x20
+            if (0x30...0x39).contains(byte) || (0x61...0x7A).contains(lower) {
+                if startWord() { output.append(byte >= 0x41 ? lower : byte) }
+            } else {
+                endWord()
             }
         }
-        if !current.isEmpty, words.count < limit { words.append(current.lowercased()) }
-        return words.isEmpty ? nil : words.joined(separator: " ")
+
+        mutating func add(_ character: Character) {
+            if let ascii = character.asciiValue {
+                add(asciiByte: ascii)
+            } else if character.isLetter || character.isNumber {
+                if startWord() { output.append(contentsOf: String(character).lowercased().utf8) }
+            } else {
+                endWord()
+            }
+        }
+
+        mutating func endWord() { inWord = false }
+
+        /// True when the character belongs to a word that is kept.
+        private mutating func startWord() -> Bool {
+            if inWord { return true }
+            if words == limit {
+                isFull = true
+                return false
+            }
+            if words > 0 { output.append(UInt8(ascii: " ")) }
+            words += 1
+            inWord = true
+            return true
+        }
     }
 
     /// 64-bit FNV-1a as 16 hex digits: stable across runs and platforms.
     static func stableHash(_ text: String, seed: UInt64 = 0xcbf2_9ce4_8422_2325) -> String {
+        var digits: [UInt8] = []
+        digits.reserveCapacity(16)
+        appendHex(fnv1a(text, seed: seed), to: &digits)
+        return String(decoding: digits, as: UTF8.self)
+    }
+
+    static func fnv1a(_ text: String, seed: UInt64) -> UInt64 {
         var hash = seed
         for byte in text.utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01B3
         }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return hash
+    }
+
+    /// Sixteen lower-case hex digits, most significant first.
+    static func appendHex(_ value: UInt64, to output: inout [UInt8]) {
+        for shift in stride(from: 60, through: 0, by: -4) {
+            let nibble = UInt8((value >> UInt64(shift)) & 0xF)
+            output.append(nibble < 10 ? 0x30 + nibble : 0x57 + nibble)
+        }
     }
 
     /// A `urn:uuid:` id derived from the source URL and item id, stable forever.
     static func outputID(sourceURL: String, itemID: String) -> String {
         let text = sourceURL + "\u{1F}" + itemID
-        let a = stableHash(text), b = stableHash(text, seed: 0x8422_2325_cbf2_9ce4)
-        let hex = Array(a + b)
-        func part(_ range: Range<Int>) -> String { String(hex[range]) }
-        // Version 8 (custom) UUID layout: xxxxxxxx-xxxx-8xxx-yxxx-xxxxxxxxxxxx.
-        return "urn:uuid:\(part(0..<8))-\(part(8..<12))-8\(part(13..<16))-a\(part(17..<20))-\(part(20..<32))"
+        var hex: [UInt8] = []
+        hex.reserveCapacity(32)
+        appendHex(fnv1a(text, seed: 0xcbf2_9ce4_8422_2325), to: &hex)
+        appendHex(fnv1a(text, seed: 0x8422_2325_cbf2_9ce4), to: &hex)
+        // Version 8 (custom) UUID layout: xxxxxxxx-xxxx-8xxx-yxxx-xxxxxxxxxxxx (digits 12 and 16 replaced).
+        var id = Array("urn:uuid:".utf8)
+        id.reserveCapacity(45)
+        id += hex[0..<8]
+        id.append(UInt8(ascii: "-"))
+        id += hex[8..<12]
+        id += Array("-8".utf8)
+        id += hex[13..<16]
+        id += Array("-a".utf8)
+        id += hex[17..<20]
+        id.append(UInt8(ascii: "-"))
+        id += hex[20..<32]
+        return String(decoding: id, as: UTF8.self)
     }
 }
 

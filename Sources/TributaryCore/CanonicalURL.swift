@@ -74,7 +74,59 @@ public enum CanonicalURL {
     ]
 
     /// Lower-cased scheme and everything after its ":" ("//host/path?query"), both canonical.
-    private static func canonicalParts(_ url: String) -> (scheme: String, body: String)? {
+    static func canonicalParts(_ url: String) -> (scheme: String, body: String)? {
+        simpleParts(url) ?? generalParts(url)
+    }
+
+    /// The common case, already canonical: `http(s)://host/path` with a lower-case host of letters,
+    /// digits, dots and hyphens and a path of unreserved characters and slashes, without dot
+    /// segments, port, userinfo, query, fragment or escapes. Nil for anything else (the general
+    /// parse then decides); for what it accepts it returns what the general parse would.
+    static func simpleParts(_ url: String) -> (scheme: String, body: String)? {
+        var url = url
+        return url.withUTF8 { bytes -> (scheme: String, body: String)? in
+            let isHTTPS: Bool
+            if bytes.starts(with: "https://".utf8) {
+                isHTTPS = true
+            } else if bytes.starts(with: "http://".utf8) {
+                isHTTPS = false
+            } else {
+                return nil
+            }
+            let hostStart = isHTTPS ? 8 : 7
+            var index = hostStart
+            while index < bytes.count, bytes[index] != UInt8(ascii: "/") {
+                let byte = bytes[index]
+                guard (0x61...0x7A).contains(byte) || ASCII.isDigit(byte) || byte == ASCII.dot || byte == UInt8(ascii: "-")
+                else { return nil }
+                index += 1
+            }
+            guard index > hostStart else { return nil }
+            let host = String(decoding: UnsafeBufferPointer(rebasing: bytes[hostStart..<index]), as: UTF8.self)
+            guard index < bytes.count else { return (isHTTPS ? "https" : "http", "//" + host + "/") }
+            let pathStart = index
+            var segmentLength = 0
+            var segmentDots = 0
+            for byte in bytes[pathStart...] {
+                if byte == UInt8(ascii: "/") {
+                    if segmentLength > 0 && segmentLength <= 2 && segmentDots == segmentLength { return nil }
+                    segmentLength = 0
+                    segmentDots = 0
+                    continue
+                }
+                guard ASCII.isUnreserved(byte) else { return nil }
+                segmentLength += 1
+                if byte == ASCII.dot { segmentDots += 1 }
+            }
+            // A "." or ".." segment needs dot-segment removal: left to the general parse.
+            if segmentLength > 0 && segmentLength <= 2 && segmentDots == segmentLength { return nil }
+            let path = String(decoding: UnsafeBufferPointer(rebasing: bytes[pathStart...]), as: UTF8.self)
+            return (isHTTPS ? "https" : "http", "//" + host + path)
+        }
+    }
+
+    /// `canonicalParts` for any URL.
+    static func generalParts(_ url: String) -> (scheme: String, body: String)? {
         let trimmed = URLReference.trimmed(url)
         guard !trimmed.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return nil }
         let parts = Components(trimmed)

@@ -1,20 +1,29 @@
-/// A small JSON writer: keys in the order written, two-space indentation, strings escaped per
-/// RFC 8259. Much faster than JSONSerialization on Linux, and the output depends only on the
-/// values, so unchanged documents keep their bytes. Used for JSON Feed output and `parse --json`.
+/// A small JSON writer: keys in the order written, two-space indentation (or none, `compact`),
+/// strings escaped per RFC 8259. Much faster than JSONSerialization and JSONEncoder on Linux, and the
+/// output depends only on the values, so unchanged documents keep their bytes. Used for JSON Feed
+/// output, `parse --json` and the store's JSON columns.
 public struct JSONText: Sendable {
     /// The document so far, UTF-8.
     public private(set) var bytes: [UInt8] = []
     private var depth = 0
     private var first = [true]
+    private let isCompact: Bool
 
-    /// Starts an empty document.
-    public init() { bytes.reserveCapacity(64 * 1024) }
+    /// Starts an empty document; `compact` leaves out all whitespace.
+    public init(compact: Bool = false) {
+        isCompact = compact
+        bytes.reserveCapacity(compact ? 256 : 64 * 1024)
+    }
+
+    /// The document as a string.
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     private mutating func raw(_ literal: String) { bytes.append(contentsOf: literal.utf8) }
 
     private mutating func separator() {
         if !first[first.count - 1] { bytes.append(UInt8(ascii: ",")) }
         first[first.count - 1] = false
+        if isCompact { return }
         bytes.append(0x0A)
         bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth * 2))
     }
@@ -22,7 +31,7 @@ public struct JSONText: Sendable {
     private mutating func key(_ name: String) {
         separator()
         string(name)
-        raw(": ")
+        raw(isCompact ? ":" : ": ")
     }
 
     /// Opens an object as the value of `name` (or as an array element / the root when nil).
@@ -33,9 +42,9 @@ public struct JSONText: Sendable {
         first.append(true)
     }
 
-    /// Opens an array as the value of `name`.
-    public mutating func openArray(_ name: String) {
-        key(name)
+    /// Opens an array as the value of `name` (or as an array element / the root when nil).
+    public mutating func openArray(_ name: String? = nil) {
+        if let name { key(name) } else if depth > 0 { separator() }
         raw("[")
         depth += 1
         first.append(true)
@@ -50,7 +59,7 @@ public struct JSONText: Sendable {
     private mutating func close(_ bracket: String) {
         let wasEmpty = first.removeLast()
         depth -= 1
-        if !wasEmpty {
+        if !wasEmpty && !isCompact {
             bytes.append(0x0A)
             bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: depth * 2))
         }

@@ -1,4 +1,5 @@
 import Testing
+import TributaryTestSupport
 
 @testable import TributaryCore
 
@@ -146,5 +147,28 @@ import Testing
     @Test(arguments: ["utm", "ref", "source", "id", "s", "_s", "fbclidx", "page"])
     func ordinaryParameterNames(name: String) {
         #expect(!CanonicalURL.isTrackingParameter(name))
+    }
+
+    /// The fast path for plain URLs answers exactly as the general parse, and takes most real links:
+    /// random URLs built from pieces that are and are not plain (case, ports, dots, escapes, queries).
+    @Test func simplePathAgreesWithTheGeneralParse() {
+        var generator = SplitMix64(seed: 7)
+        let schemes = ["http://", "https://", "HTTPS://", "ftp://", "https:/"]
+        let hosts = ["example.org", "a-b.example.com", "Example.org", "x.example:443", "x.example:8080", "u@x.example", "", "1.2.3.4", "ex_ample.org"]
+        let segments = ["a", "b-c", "d.e", ".", "..", "...", "~u", "%41", "%2f", "x y", "é", "", "f_g", "Caps", ".x", "x."]
+        let tails = ["", "?a=1", "#top", "?utm_source=x", "/"]
+        var taken = 0
+        for _ in 0..<5000 {
+            func pick(_ list: [String]) -> String { list[Int(generator.next() % UInt64(list.count))] }
+            let path = (0..<Int(generator.next() % 5)).map { _ in "/" + pick(segments) }.joined()
+            let url = pick(schemes) + pick(hosts) + path + pick(tails)
+            if let simple = CanonicalURL.simpleParts(url) {
+                taken += 1
+                let general = CanonicalURL.generalParts(url)
+                #expect(general?.scheme == simple.scheme && general?.body == simple.body, "\(url)")
+            }
+        }
+        #expect(taken > 100)  // The comparison above ran on enough plain URLs.
+        #expect(CanonicalURL.simpleParts("https://site.example.com/2025/12/31/a-story-0") != nil)
     }
 }

@@ -1,0 +1,52 @@
+@testable import ArticleStore
+import Testing
+import TributaryTestSupport
+
+/// The store's keys must never change for the same input: output ids are what readers remember,
+/// fingerprints are compared with those of articles stored by earlier versions.
+@Suite struct DedupKeysTests {
+    /// Expected value computed independently (Python: FNV-1a 64 with the two seeds, UUIDv8 layout).
+    @Test func outputIDIsTheDocumentedHash() {
+        #expect(DedupKeys.outputID(sourceURL: "https://a.example/feed", itemID: "guid-1") == "urn:uuid:c12287ea-1e8c-8c40-a9f4-823c0e0a6a63")
+    }
+
+    /// The reference definition: walk the whole text by Character (what earlier versions did).
+    static func referenceWords(_ text: String, limit: Int) -> String? {
+        var words: [String] = []
+        var current = ""
+        for character in text {
+            let isWordCharacter = character.asciiValue.map { (0x30...0x39).contains($0) || (0x61...0x7A).contains($0 | 0x20) }
+                ?? (character.isLetter || character.isNumber)
+            if isWordCharacter {
+                current.append(character)
+            } else if !current.isEmpty {
+                words.append(current.lowercased())
+                current = ""
+                if words.count == limit { break }
+            }
+        }
+        if !current.isEmpty, words.count < limit { words.append(current.lowercased()) }
+        return words.isEmpty ? nil : words.joined(separator: " ")
+    }
+
+    /// The byte-level walk gives exactly the reference's words, on random text mixing ASCII,
+    /// accented letters (precomposed and combining), CJK, digits in other scripts, emoji with ZWJ
+    /// and skin tones, regional indicators, Hangul jamo, a prepended mark, CR LF and controls.
+    @Test func wordsEqualTheCharacterByCharacterDefinition() {
+        var generator = SplitMix64(seed: 42)
+        let pieces = [
+            "a", "Z", "0", "9", " ", ".", ",", "'", "-", "\t", "\n", "\r", "\r\n", "\u{1F}", "é", "e\u{301}", ".\u{301}",
+            "\u{301}", "Ö", "ß", "İ", "Σ", "日本", "٣", "\u{0600}", "\u{0600}a", "👩\u{200D}💻", "👍🏽", "🇫🇷", "\u{1100}\u{1161}",
+            "\u{A0}", "—", "€", "ﬁ",
+        ]
+        for _ in 0..<3000 {
+            let length = Int(generator.next() % 40)
+            let text = (0..<length).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined()
+            for limit in [1, 3, 30] {
+                #expect(DedupKeys.normalizedWords(text, limit: limit) == Self.referenceWords(text, limit: limit), "\(text.debugDescription) limit \(limit)")
+            }
+        }
+        #expect(DedupKeys.normalizedWords("Café AU lait, 2 Euro", limit: 3) == "café au lait")
+        #expect(DedupKeys.normalizedWords(" ... ", limit: 3) == nil)
+    }
+}
