@@ -87,7 +87,7 @@ public final class Aggregator: Sendable {
         all: Bool = false, now: Date = Date(), progress: (@Sendable (Progress) -> Void)? = nil
     ) async throws(StoreError) -> RunSummary {
         let sources = configuration.sources
-        _ = try await store.ensureSources(sources.map(\.url))
+        let sourceIDs = try await store.ensureSources(sources.map(\.url))
         let states = try await store.sourceStates()
         var outcomes = [SourceOutcome?](repeating: nil, count: sources.count)
         var warnings: [String] = []
@@ -124,9 +124,28 @@ public final class Aggregator: Sendable {
         if isStopping {
             return RunSummary(sources: outcomes.compactMap { $0 }, warnings: warnings, changedFiles: [], wasInterrupted: true)
         }
-        try await store.prune(now: now)
+        try await store.prune(
+            now: now, categories: categoryRetention(sourceIDs: sourceIDs), protectedSources: protectedSources(sourceIDs: sourceIDs))
         let changed = try await generateIfStale(now: now)
         return RunSummary(sources: outcomes.compactMap { $0 }, warnings: warnings, changedFiles: changed)
+    }
+
+    /// The retention rules of categories that have some, by source row id.
+    func categoryRetention(sourceIDs: [String: Int64]) -> [CategoryRetention] {
+        configuration.categories.filter { $0.retentionMaxAge != nil || $0.retentionMaxCount != nil }.map { category in
+            CategoryRetention(
+                sourceIDs: configuration.sources.filter { $0.categories.contains(category.id) }.compactMap { sourceIDs[$0.url] },
+                maxAge: category.retentionMaxAge.map(FetchSchedule.seconds), maxCount: category.retentionMaxCount)
+        }
+    }
+
+    /// Sources whose articles category rules never prune: those in a category without rules, or in none.
+    func protectedSources(sourceIDs: [String: Int64]) -> Set<Int64> {
+        let limited = Set(configuration.categories.filter { $0.retentionMaxAge != nil || $0.retentionMaxCount != nil }.map(\.id))
+        let protected = configuration.sources.filter { source in
+            source.categories.isEmpty || source.categories.contains { !limited.contains($0) }
+        }
+        return Set(protected.compactMap { sourceIDs[$0.url] })
     }
 
     /// What an HTTP error status means for the operator, and what happens next.

@@ -2,16 +2,38 @@ import Foundation
 import GRDB
 import TributaryCore
 
+/// A category's retention rules, for `ArticleStore.prune`.
+public struct CategoryRetention: Sendable {
+    /// Row ids of the category's sources.
+    public var sourceIDs: [Int64]
+    /// Articles first seen longer ago than this (seconds) may go.
+    public var maxAge: TimeInterval?
+    /// Articles beyond the newest this many may go.
+    public var maxCount: Int?
+
+    /// Creates a rule set.
+    public init(sourceIDs: [Int64], maxAge: TimeInterval?, maxCount: Int?) {
+        self.sourceIDs = sourceIDs
+        self.maxAge = maxAge
+        self.maxCount = maxCount
+    }
+}
+
 extension ArticleStore {
-    /// Deletes articles past the policy's age and per-source count, leaving tombstones for their
-    /// keys so the same items are not stored again as new, and forgets expired tombstones.
+    /// Deletes articles past the policy's age and per-source count, and articles every category they
+    /// appear in lets go, leaving tombstones for their keys so the same items are not stored again as
+    /// new; forgets expired tombstones.
     ///
+    /// - Parameters:
+    ///   - categories: the retention rules of categories that have some.
+    ///   - protectedSources: sources in a category without rules (or in none): their articles are never
+    ///     pruned by category rules.
     /// - Returns: the number of articles deleted.
     @discardableResult
-    public func prune(now: Date) throws(StoreError) -> Int {
+    public func prune(now: Date, categories: [CategoryRetention] = [], protectedSources: Set<Int64> = []) throws(StoreError) -> Int {
         let policy = self.policy
         let deleted = try write { db -> Int in
-            var doomed: Set<Int64> = []
+            var doomed = try Self.prunedByCategories(db, categories, protectedSources: protectedSources, now: now)
             if let maxAge = policy.maxAge {
                 let cutoff = now.timeIntervalSince1970 - maxAge
                 // By first-seen time: an archive feed's old-dated items still live `maxAge` after they arrived.
@@ -49,6 +71,52 @@ extension ArticleStore {
         }
         if deleted > 0 { index = nil }  // Reloaded on next use, with the new tombstones.
         return deleted
+    }
+
+    /// Articles some category with rules lets go and none keeps, carried by no protected source.
+    ///
+    /// Reads every article of each category with rules (their ids and times): a cost per run that only
+    /// categories with `retention` pay.
+    private static func prunedByCategories(
+        _ db: Database, _ categories: [CategoryRetention], protectedSources: Set<Int64>, now: Date
+    ) throws -> Set<Int64> {
+        var released: Set<Int64> = []
+        var kept: Set<Int64> = []
+        for category in categories where !category.sourceIDs.isEmpty && (category.maxAge != nil || category.maxCount != nil) {
+            let placeholders = Array(repeating: "?", count: category.sourceIDs.count).joined(separator: ",")
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT id, first_seen FROM articles WHERE id IN (SELECT article_id FROM article_keys WHERE source_id IN (\(placeholders))) ORDER BY sort_date DESC, id DESC",
+                arguments: StatementArguments(category.sourceIDs))
+            let cutoff = category.maxAge.map { now.timeIntervalSince1970 - $0 }
+            var count = 0
+            while let row = try rows.next() {
+                let id: Int64 = row[0]
+                let firstSeen: Double = row[1]
+                count += 1
+                if count > (category.maxCount ?? Int.max) || cutoff.map({ firstSeen < $0 }) == true {
+                    released.insert(id)
+                } else {
+                    kept.insert(id)
+                }
+            }
+        }
+        released.subtract(kept)
+        guard !released.isEmpty, !protectedSources.isEmpty else { return released }
+        var doomed: Set<Int64> = []
+        let candidates = Array(released)
+        for start in stride(from: 0, to: candidates.count, by: 500) {
+            let batch = Array(candidates[start..<min(start + 500, candidates.count)])
+            let list = Array(repeating: "?", count: batch.count).joined(separator: ",")
+            var isProtected: Set<Int64> = []
+            for row in try Row.fetchAll(
+                db, sql: "SELECT article_id, source_id FROM article_keys WHERE article_id IN (\(list))", arguments: StatementArguments(batch))
+            where protectedSources.contains(row[1]) {
+                isProtected.insert(row[0])
+            }
+            doomed.formUnion(batch.filter { !isProtected.contains($0) })
+        }
+        return doomed
     }
 
     private static func tombstone(_ db: Database, key: String, expires: Double) throws {

@@ -9,7 +9,10 @@ extension ConfigLoader {
         "concurrency", "per_host", "timeout", "connect_timeout", "interval", "max_interval", "user_agent", "ca_file",
         "max_body", "block_private_addresses",
     ]
-    static let categoryKeys = ["id", "title", "description", "limit", "dedupe", "include", "exclude", "match_categories", "max_age"]
+    static let categoryKeys = [
+        "id", "title", "description", "limit", "dedupe", "include", "exclude", "match_categories", "max_age", "retention",
+    ]
+    static let categoryRetentionKeys = ["max_age", "max_count"]
     static let sourceKeys = [
         "url", "title", "categories", "interval", "headers", "username", "password", "password_env", "insecure",
     ]
@@ -146,6 +149,15 @@ extension ConfigLoader {
             category.filter = ArticleFilter(include: rules(mapping["include"], "include"), exclude: rules(mapping["exclude"], "exclude"))
             category.matchCategories = strings(mapping["match_categories"], "match_categories")
             if let value = duration(mapping["max_age"], "max_age") { category.maxAge = value }
+            if let node = mapping["retention"] {
+                if let retention = node.mapping {
+                    checkKeys(retention, allowed: Self.categoryRetentionKeys, in: "category retention")
+                    category.retentionMaxAge = duration(retention["max_age"], "max_age")
+                    category.retentionMaxCount = integer(retention["max_count"], "max_count", range: 1...100_000_000)
+                } else {
+                    problem(node, "'retention' must be a mapping with max_age and/or max_count")
+                }
+            }
             categories.append(category)
         }
         return categories

@@ -113,6 +113,7 @@ public struct CategoryConfig: Sendable, Equatable {
     public static func == (lhs: CategoryConfig, rhs: CategoryConfig) -> Bool {
         lhs.id == rhs.id && lhs.title == rhs.title && lhs.description == rhs.description && lhs.limit == rhs.limit
             && lhs.dedupe == rhs.dedupe && lhs.matchCategories == rhs.matchCategories && lhs.maxAge == rhs.maxAge
+            && lhs.retentionMaxAge == rhs.retentionMaxAge && lhs.retentionMaxCount == rhs.retentionMaxCount
             && lhs.filter.include.map(\.source) == rhs.filter.include.map(\.source)
             && lhs.filter.exclude.map(\.source) == rhs.filter.exclude.map(\.source)
     }
@@ -133,6 +134,11 @@ public struct CategoryConfig: Sendable, Equatable {
     public var matchCategories: [String]
     /// Articles older than this are left out of the category's documents.
     public var maxAge: Duration?
+    /// `retention.max_age`: the category's articles first seen longer ago may be pruned from the store.
+    public var retentionMaxAge: Duration?
+    /// `retention.max_count`: beyond its newest this many articles, the category's may be pruned.
+    /// (An article is pruned only when every category it appears in lets it go.)
+    public var retentionMaxCount: Int?
     /// 1-based line in feeds.yaml.
     public var line: Int
 

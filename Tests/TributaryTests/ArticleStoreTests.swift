@@ -130,6 +130,34 @@ import TributaryTestSupport
         #expect(onlyC.map { $0.sources.map(\.url) } == [[c]])
     }
 
+    /// Issue 5 point 6, per category: a category's `retention` prunes its articles beyond its count
+    /// or age, except those another category (without rules) also shows; tombstones keep them gone.
+    @Test func categoryRetentionPrunesOnlyWhatNoCategoryKeeps() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try ArticleStore(path: directory.path + "/store.sqlite", policy: StorePolicy(maxAge: nil, maxPerSource: nil))
+        let a = "https://a.example/feed", b = "https://b.example/feed"
+        let aItems = (1...4).map { Self.item("a\($0)", title: "Story number \($0) from A", link: "https://a.example/\($0)", hoursAgo: Double($0)) }
+        _ = try await store.ingest(Self.refresh(a, aItems), now: Self.now)
+        // B (in a category without rules) also carries A's oldest story.
+        _ = try await store.ingest(
+            Self.refresh(b, [Self.item("b1", title: "Story number 4 from A", link: "https://a.example/4", hoursAgo: 4)]), now: Self.now)
+        let ids = try await store.ensureSources([a, b])
+        let limited = CategoryRetention(sourceIDs: [ids[a]!], maxAge: nil, maxCount: 2)
+        let deleted = try await store.prune(now: Self.now, categories: [limited], protectedSources: [ids[b]!])
+        #expect(deleted == 1)  // a3; a4 stays because B's category shows it.
+        let left = try await store.articles(fromSources: [ids[a]!, ids[b]!], limit: 10).compactMap(\.title)
+        #expect(left == ["Story number 1 from A", "Story number 2 from A", "Story number 4 from A"])
+        // By age: everything first seen over an hour before "later" goes, except the protected one.
+        let later = Self.now.addingTimeInterval(7200)
+        let aged = try await store.prune(
+            now: later, categories: [CategoryRetention(sourceIDs: [ids[a]!], maxAge: 3600, maxCount: nil)], protectedSources: [ids[b]!])
+        #expect(aged == 2)
+        // The pruned items do not come back as new.
+        let again = try await store.ingest(Self.refresh(a, aItems), now: later)
+        #expect(again.inserted == 0)
+    }
+
     @Test func futureDatesAreClampedToFirstSeen() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -56,4 +56,35 @@ import TributaryTestSupport
         #expect(Set(byID.compactMap { $0["id"] as? String }).count == 3)
         #expect(Set(byID.compactMap { ($0["_tributary"] as? [String: Any])?["source_url"] as? String }).count == 3)
     }
+
+    /// `retention` on a category prunes the store through the run: a category keeping one article
+    /// loses its older ones; a bad `retention` value is a configuration error with its line.
+    @Test func categoryRetentionIsAppliedByTheRun() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let items = (1...3).map { "<item><guid>g\($0)</guid><title>Item number \($0) of three</title><link>https://r.example/\($0)</link><pubDate>Mon, 0\($0) Nov 2026 10:00:00 GMT</pubDate></item>" }
+        try directory.write("r.xml", "<rss version=\"2.0\"><channel><title>R</title>\(items.joined())</channel></rss>")
+        let path = try directory.write(
+            "feeds.yaml",
+            """
+            settings: {store: data/store.sqlite, output: public}
+            categories:
+              - {id: short, title: Short, retention: {max_count: 1}}
+            sources:
+              - {url: r.xml, categories: [short]}
+            """)
+        let aggregator = try Aggregator(configuration: try ConfigLoader.load(path: path), logger: Logger(label: "retention"))
+        _ = try await aggregator.run(all: true)
+        let stats = try await aggregator.store.stats()
+        #expect(stats.articlesStored == 1)
+        #expect(try Self.items(directory, "short.json").compactMap { $0["title"] as? String } == ["Item number 3 of three"])
+
+        try directory.write("bad.yaml", "categories:\n  - {id: x, title: X, retention: {max_count: 0, keep: 3}}\n")
+        #expect(throws: ConfigError.self) { try ConfigLoader.load(path: directory.path + "/bad.yaml") }
+        do {
+            _ = try ConfigLoader.load(path: directory.path + "/bad.yaml")
+        } catch {
+            #expect("\(error)".contains("keep") && "\(error)".contains("max_count"), "\(error)")
+        }
+    }
 }
