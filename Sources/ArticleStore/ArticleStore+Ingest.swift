@@ -68,13 +68,20 @@ extension ArticleStore {
                 let item = keys.item
                 if index.isTombstoned(keys) { continue }
                 if let existing = index.bySourceGUID[keys.sourceGUID] {
-                    if try updateIfChanged(db, articleID: existing, prepared: keys.prepared) { result.updated += 1 }
+                    // Rule 1 edits an article only through its own item: a merged copy from another
+                    // source (or another guid) must not overwrite it, or the two would take turns.
+                    let hash = keys.prepared.contentHash
+                    if existing.isOwn, index.contentHash[existing.article] != hash {
+                        if try updateIfChanged(db, articleID: existing.article, prepared: keys.prepared) { result.updated += 1 }
+                        index.contentHash[existing.article] = hash
+                    }
                     continue
                 }
                 if let url = keys.canonicalURL, let existing = index.byCanonicalURL[url] {
                     try attach(db, sourceID: sourceID, guid: item.id, link: item.link, to: existing, rule: "url")
-                    try preferOriginalPublisher(db, articleID: existing, sourceID: sourceID, link: item.originalLink ?? item.link, refresh: refresh)
-                    index.bySourceGUID[keys.sourceGUID] = existing
+                    let becameOwn = try preferOriginalPublisher(
+                        db, articleID: existing, sourceID: sourceID, link: item.originalLink ?? item.link, refresh: refresh, index: &index)
+                    index.bySourceGUID[keys.sourceGUID] = DedupIndex.GUIDEntry(article: existing, isOwn: becameOwn)
                     result.duplicates["url", default: 0] += 1
                     continue
                 }
@@ -84,7 +91,7 @@ extension ArticleStore {
                     abs(match.sortDate - sortDate) <= policy.contentWindow
                 {
                     try attach(db, sourceID: sourceID, guid: item.id, link: item.link, to: match.article, rule: "content")
-                    index.bySourceGUID[keys.sourceGUID] = match.article
+                    index.bySourceGUID[keys.sourceGUID] = DedupIndex.GUIDEntry(article: match.article, isOwn: false)
                     result.duplicates["content", default: 0] += 1
                     continue
                 }
@@ -92,7 +99,8 @@ extension ArticleStore {
                     db, sourceID: sourceID, sourceURL: refresh.url, item: item, keys: keys, fingerprint: fingerprint,
                     sortDate: sortDate,
                     now: nowSeconds, isHeld: isHeld)
-                index.bySourceGUID[keys.sourceGUID] = articleID
+                index.bySourceGUID[keys.sourceGUID] = DedupIndex.GUIDEntry(article: articleID, isOwn: true)
+                index.contentHash[articleID] = keys.prepared.contentHash
                 if let url = keys.canonicalURL { index.byCanonicalURL[url] = articleID }
                 if let fingerprint { index.byFingerprint[fingerprint] = (articleID, sortDate) }
                 result.inserted += 1
@@ -167,20 +175,26 @@ extension ArticleStore {
     /// Rule 2's "original publisher preferred": when an article found again by URL is on the site of the
     /// source that just brought it, and not on its current primary source's site, that source becomes
     /// the primary and its link the article's (the output id, first-seen time and text stay).
-    private func preferOriginalPublisher(_ db: Database, articleID: Int64, sourceID: Int64, link newLink: String?, refresh: SourceRefresh) throws {
+    private func preferOriginalPublisher(
+        _ db: Database, articleID: Int64, sourceID: Int64, link newLink: String?, refresh: SourceRefresh, index: inout DedupIndex
+    ) throws -> Bool {
         let select = try db.cachedStatement(
             sql: "SELECT a.source_id, a.link, s.url, s.site_link FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id = ?")
-        guard let row = try Row.fetchOne(select, arguments: [articleID]) else { return }
+        guard let row = try Row.fetchOne(select, arguments: [articleID]) else { return false }
         let primaryID: Int64 = row[0]
-        guard primaryID != sourceID, let link: String = row[1], let site = CanonicalURL.siteKey(of: link) else { return }
+        guard primaryID != sourceID, let link: String = row[1], let site = CanonicalURL.siteKey(of: link) else { return false }
         func publishes(_ urls: [String?]) -> Bool { urls.contains { $0.flatMap(CanonicalURL.siteKey(of:)) == site } }
-        guard !publishes([row[2], row[3]]), publishes([refresh.url, refresh.siteLink]) else { return }
+        guard !publishes([row[2], row[3]]), publishes([refresh.url, refresh.siteLink]) else { return false }
         try db.cachedStatement(sql: "UPDATE articles SET source_id = ?, link = COALESCE(?, link) WHERE id = ?")
             .execute(arguments: [sourceID, newLink, articleID])
+        let formerOwn = try String.fetchAll(
+            db, sql: "SELECT guid FROM article_keys WHERE article_id = ? AND source_id = ? AND rule = 'own'", arguments: [articleID, primaryID])
+        for guid in formerOwn { index.bySourceGUID["\(primaryID)\u{1F}\(guid)"]?.isOwn = false }
         try db.cachedStatement(sql: "UPDATE article_keys SET rule = 'url' WHERE article_id = ? AND source_id = ? AND rule = 'own'")
             .execute(arguments: [articleID, primaryID])
         try db.cachedStatement(sql: "UPDATE article_keys SET rule = 'own' WHERE article_id = ? AND source_id = ?")
             .execute(arguments: [articleID, sourceID])
+        return true
     }
 
     private func insert(
@@ -190,8 +204,8 @@ extension ArticleStore {
         try db.cachedStatement(
             sql: """
                 INSERT INTO articles (output_id, source_id, title, link, summary, content, published, updated,
-                    first_seen, sort_date, authors, categories, enclosures, image, canonical_url, fingerprint, held)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    first_seen, sort_date, authors, categories, enclosures, image, canonical_url, fingerprint, held, content_hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """
         ).execute(
             arguments: [
@@ -199,7 +213,7 @@ extension ArticleStore {
                 item.originalLink ?? item.link, item.summary, item.content, item.published?.timeIntervalSince1970,
                 item.updated?.timeIntervalSince1970, now, sortDate, keys.prepared.authors,
                 keys.prepared.categories, keys.prepared.enclosures, item.image,
-                keys.canonicalURL, fingerprint, isHeld,
+                keys.canonicalURL, fingerprint, isHeld, keys.prepared.contentHash,
             ])
         let articleID = db.lastInsertedRowID
         try db.cachedStatement(sql: "INSERT INTO article_keys (source_id, guid, article_id, link) VALUES (?, ?, ?, ?)")
@@ -217,10 +231,14 @@ extension ArticleStore {
         let updated = item.updated?.timeIntervalSince1970
         let unchanged = (row["title"] as String?) == item.title && (row["summary"] as String?) == item.summary
             && (row["content"] as String?) == item.content && (row["updated"] as Double?) == updated
-        if unchanged { return false }
+        if unchanged {
+            // A row stored before content hashes: remember its hash, so it is not read again.
+            try db.cachedStatement(sql: "UPDATE articles SET content_hash = ? WHERE id = ?").execute(arguments: [prepared.contentHash, articleID])
+            return false
+        }
         try db.execute(
-            sql: "UPDATE articles SET title = ?, summary = ?, content = ?, updated = ?, categories = ?, enclosures = ?, dedup_rule = 'id' WHERE id = ?",
-            arguments: [item.title, item.summary, item.content, updated, prepared.categories, prepared.enclosures, articleID])
+            sql: "UPDATE articles SET title = ?, summary = ?, content = ?, updated = ?, categories = ?, enclosures = ?, dedup_rule = 'id', content_hash = ? WHERE id = ?",
+            arguments: [item.title, item.summary, item.content, updated, prepared.categories, prepared.enclosures, prepared.contentHash, articleID])
         try db.execute(
             sql: "INSERT INTO dedup_counts (rule, count) VALUES ('id', 1) ON CONFLICT(rule) DO UPDATE SET count = count + 1")
         return true

@@ -13,7 +13,7 @@ import TributaryCore
 /// the source's new validators and schedule.
 public actor ArticleStore {
     /// The schema version this build writes.
-    public static let schemaVersion = 4
+    public static let schemaVersion = 5
 
     /// Files up to this size are checked with `PRAGMA quick_check` on every open (a few tens of ms).
     public static let alwaysCheckedBytes = 64 * 1_048_576
@@ -188,23 +188,28 @@ public actor ArticleStore {
         UPDATE article_keys SET rule = 'url'
             WHERE source_id != (SELECT a.source_id FROM articles a WHERE a.id = article_keys.article_id);
         """,
+        // A hash of what rule 1 compares, so an unchanged item costs no read of its row.
+        """
+        ALTER TABLE articles ADD COLUMN content_hash INTEGER;
+        """,
     ]
 
     /// Loads the dedup index on first use (a no-op fetch never pays for it).
     func loadedIndex(_ db: Database) throws -> DedupIndex {
         if let index { return index }
         var fresh = DedupIndex()
-        let keys = try Row.fetchCursor(db, sql: "SELECT source_id, guid, article_id FROM article_keys")
+        let keys = try Row.fetchCursor(db, sql: "SELECT source_id, guid, article_id, rule = 'own' FROM article_keys")
         while let row = try keys.next() {
             let sourceID: Int64 = row[0]
             let guid: String = row[1]
-            fresh.bySourceGUID["\(sourceID)\u{1F}\(guid)"] = row[2]
+            fresh.bySourceGUID["\(sourceID)\u{1F}\(guid)"] = DedupIndex.GUIDEntry(article: row[2], isOwn: row[3])
         }
-        let articles = try Row.fetchCursor(db, sql: "SELECT id, canonical_url, fingerprint, sort_date FROM articles")
+        let articles = try Row.fetchCursor(db, sql: "SELECT id, canonical_url, fingerprint, sort_date, content_hash FROM articles")
         while let row = try articles.next() {
             let id: Int64 = row[0]
             if let url: String = row[1] { fresh.byCanonicalURL[url] = id }
             if let fingerprint: String = row[2] { fresh.byFingerprint[fingerprint] = (id, row[3]) }
+            if let hash: Int64 = row[4] { fresh.contentHash[id] = hash }
         }
         // Expired tombstones are deleted by `prune(now:)`, with the run's clock.
         for key in try String.fetchAll(db, sql: "SELECT key FROM tombstones") {

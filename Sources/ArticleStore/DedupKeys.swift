@@ -14,6 +14,9 @@ struct PreparedItem: Sendable {
     let outputID: String
     /// JSON columns.
     let authors: String, categories: String, enclosures: String
+    /// FNV-1a of title, summary, content and updated time: an item seen again is compared with its
+    /// article in memory, without reading the row.
+    let contentHash: Int64
 
     init(sourceURL: String, item: ParsedItem) {
         self.item = item
@@ -23,6 +26,9 @@ struct PreparedItem: Sendable {
         authors = ArticleStore.json(item.authors)
         categories = ArticleStore.json(item.categories)
         enclosures = ArticleStore.json(item.enclosures)
+        let updated = item.updated.map { String($0.timeIntervalSince1970) } ?? ""
+        let text = [item.title ?? "\u{0}", item.summary ?? "\u{0}", item.content ?? "\u{0}", updated].joined(separator: "\u{1F}")
+        contentHash = Int64(bitPattern: DedupKeys.fnv1a(text, seed: 0xcbf2_9ce4_8422_2325))
     }
 }
 
@@ -205,7 +211,17 @@ struct DedupKeys {
 
 /// Dedup keys of every stored article, held in memory so that checking an item costs no SQL.
 struct DedupIndex {
-    var bySourceGUID: [String: Int64] = [:]
+    /// An item key's article, and whether the key is the article's own (it created the article, or
+    /// is its preferred original publisher's) rather than a merged copy's.
+    struct GUIDEntry {
+        var article: Int64
+        var isOwn: Bool
+    }
+
+    var bySourceGUID: [String: GUIDEntry] = [:]
+    /// Hash of each article's title, summary, content and updated time (`PreparedItem.contentHash`);
+    /// missing for articles stored before version 5 until they are next compared.
+    var contentHash: [Int64: Int64] = [:]
     var byCanonicalURL: [String: Int64] = [:]
     var byFingerprint: [String: (article: Int64, sortDate: Double)] = [:]
     /// Keys of pruned articles ("g:" + source/guid key, "u:" + canonical URL), still remembered.

@@ -158,6 +158,33 @@ import TributaryTestSupport
         #expect(again.inserted == 0)
     }
 
+    /// Rule 1 edits an article only through its own item: a copy merged from another source, seen
+    /// again with its own (different) text, leaves the article alone instead of taking turns with
+    /// the original on every refresh; the original's own edits still apply, and survive reopening.
+    @Test func mergedCopiesDoNotOverwriteTheArticle() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/store.sqlite"
+        let a = "https://a.example/feed", b = "https://b.example/feed"
+        do {
+            let store = try ArticleStore(path: path)
+            _ = try await store.ingest(Self.refresh(a, [Self.item("a1", title: "The original headline", link: "https://a.example/s")]), now: Self.now)
+            let copy = Self.refresh(b, [Self.item("b1", title: "A rewritten headline", link: "https://a.example/s?utm_source=b")])
+            #expect(try await store.ingest(copy, now: Self.now).duplicates == ["url": 1])
+            for _ in 0..<2 { #expect(try await store.ingest(copy, now: Self.now).updated == 0) }
+            let ids = try await store.ensureSources([a, b])
+            #expect(try await store.articles(fromSources: Array(ids.values), limit: 5).map(\.title) == ["The original headline"])
+        }
+        let reopened = try ArticleStore(path: path)
+        let copy = Self.refresh(b, [Self.item("b1", title: "A rewritten headline", link: "https://a.example/s?utm_source=b")])
+        #expect(try await reopened.ingest(copy, now: Self.now).updated == 0)
+        let edit = Self.refresh(a, [Self.item("a1", title: "The original headline, corrected", link: "https://a.example/s")])
+        #expect(try await reopened.ingest(edit, now: Self.now).updated == 1)
+        #expect(try await reopened.ingest(edit, now: Self.now).updated == 0)
+        let ids = try await reopened.ensureSources([a, b])
+        #expect(try await reopened.articles(fromSources: Array(ids.values), limit: 5).map(\.title) == ["The original headline, corrected"])
+    }
+
     @Test func futureDatesAreClampedToFirstSeen() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
