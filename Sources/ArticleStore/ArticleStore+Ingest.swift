@@ -60,6 +60,9 @@ extension ArticleStore {
             let sourceID = try Int64.fetchOne(db, sql: "SELECT id FROM sources WHERE url = ?", arguments: [refresh.url])!
             let nowSeconds = now.timeIntervalSince1970
             let keyed = refresh.prepared.map { DedupKeys(sourceID: sourceID, prepared: $0) }
+            // What this refresh changes, for the category windows (see `invalidateWindows`).
+            var touchedArticles: Set<Int64> = []
+            var gainedArticles = false
             let isHeld = try floodGuardHolds(db, sourceID: sourceID, keys: keyed, index: index)
             if isHeld {
                 result.warnings.append("\(refresh.url): \(refresh.items.count) items, most of them new, arrived at once; held back from publication (review, then `tributary sources release \(refresh.url)`)")
@@ -72,7 +75,10 @@ extension ArticleStore {
                     // source (or another guid) must not overwrite it, or the two would take turns.
                     let hash = keys.prepared.contentHash
                     if existing.isOwn, index.contentHash[existing.article] != hash {
-                        if try updateIfChanged(db, articleID: existing.article, prepared: keys.prepared) { result.updated += 1 }
+                        if try updateIfChanged(db, articleID: existing.article, prepared: keys.prepared) {
+                            result.updated += 1
+                            touchedArticles.insert(existing.article)
+                        }
                         index.contentHash[existing.article] = hash
                     }
                     continue
@@ -82,6 +88,8 @@ extension ArticleStore {
                     let becameOwn = try preferOriginalPublisher(
                         db, articleID: existing, sourceID: sourceID, link: item.originalLink ?? item.link, refresh: refresh, index: &index)
                     index.bySourceGUID[keys.sourceGUID] = DedupIndex.GUIDEntry(article: existing, isOwn: becameOwn)
+                    touchedArticles.insert(existing)
+                    gainedArticles = true
                     result.duplicates["url", default: 0] += 1
                     continue
                 }
@@ -92,6 +100,8 @@ extension ArticleStore {
                 {
                     try attach(db, sourceID: sourceID, guid: item.id, link: item.link, to: match.article, rule: "content")
                     index.bySourceGUID[keys.sourceGUID] = DedupIndex.GUIDEntry(article: match.article, isOwn: false)
+                    touchedArticles.insert(match.article)
+                    gainedArticles = true
                     result.duplicates["content", default: 0] += 1
                     continue
                 }
@@ -104,8 +114,12 @@ extension ArticleStore {
                 if let url = keys.canonicalURL { index.byCanonicalURL[url] = articleID }
                 if let fingerprint { index.byFingerprint[fingerprint] = (articleID, sortDate) }
                 result.inserted += 1
+                gainedArticles = true
                 if isHeld { result.held += 1 }
             }
+            // Generated entries carry their sources' titles and links: a change reaches every window.
+            let before = try Row.fetchOne(db, sql: "SELECT title, site_link FROM sources WHERE id = ?", arguments: [sourceID])
+            let renamed = before.map { ($0[0] as String?) != refresh.title || ($0[1] as String?) != refresh.siteLink } ?? true
             try db.execute(
                 sql: """
                     UPDATE sources SET title = ?, site_link = ?, etag = ?, last_modified = ?, status = 'ok',
@@ -123,6 +137,11 @@ extension ArticleStore {
             try Self.bumpRevision(db)
             // Only a committed transaction changes the in-memory index.
             self.index = index
+            if renamed {
+                windows.removeAll()
+            } else {
+                invalidateWindows(sources: gainedArticles ? [sourceID] : [], articles: touchedArticles)
+            }
             return result
         }
     }
@@ -150,7 +169,10 @@ extension ArticleStore {
                 sql: "UPDATE articles SET held = 0 WHERE held = 1 AND source_id = (SELECT id FROM sources WHERE url = ?)",
                 arguments: [sourceURL])
             let released = db.changesCount
-            if released > 0 { try Self.bumpRevision(db) }
+            if released > 0 {
+                try Self.bumpRevision(db)
+                windows.removeAll()
+            }
             return released
         }
     }

@@ -34,7 +34,9 @@ extension ArticleStore {
     public func articles(fromSources sourceIDs: [Int64], limit: Int, splitting: Set<String> = []) throws(StoreError) -> [StoredArticle] {
         guard !sourceIDs.isEmpty, limit > 0 else { return [] }
         let decoder = JSONDecoder()
+        let key = WindowKey(sourceIDs: sourceIDs.sorted(), limit: limit, splitting: splitting.sorted())
         return try read { db in
+            if let window = windows[key] { return window.articles }
             let placeholders = Array(repeating: "?", count: sourceIDs.count).joined(separator: ",")
             var arguments = StatementArguments(sourceIDs)
             arguments += [limit]
@@ -114,8 +116,24 @@ extension ArticleStore {
                     result.append(copy)
                 }
             }
+            if windows.count >= 4096 { windows.removeAll() }  // Configurations come and go; stay bounded.
+            windows[key] = Window(articles: result, articleIDs: Set(result.map(\.rowID)), sourceIDs: Set(sourceIDs))
             return result
         }
+    }
+
+    /// What a category window is cached under.
+    struct WindowKey: Hashable {
+        var sourceIDs: [Int64]
+        var limit: Int
+        var splitting: [String]
+    }
+
+    /// A category window: its entries, and what a write must touch to change them.
+    struct Window {
+        var articles: [StoredArticle]
+        var articleIDs: Set<Int64>
+        var sourceIDs: Set<Int64>
     }
 
     /// One row of article_keys: a source's item attributed to an article.

@@ -69,7 +69,10 @@ extension ArticleStore {
             if !doomed.isEmpty { try Self.bumpRevision(db) }
             return doomed.count
         }
-        if deleted > 0 { index = nil }  // Reloaded on next use, with the new tombstones.
+        if deleted > 0 {
+            index = nil  // Reloaded on next use, with the new tombstones.
+            windows.removeAll()
+        }
         return deleted
     }
 

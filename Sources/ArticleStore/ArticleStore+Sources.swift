@@ -111,10 +111,32 @@ extension ArticleStore {
         value.map { Date(timeIntervalSince1970: $0) }
     }
 
+    /// Drops the dedup index, the category windows and the source list when another connection has
+    /// committed since this one last looked.
+    func noteOtherWriters(_ db: Database) throws {
+        let version = try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+        if let dataVersion, dataVersion != version {
+            index = nil
+            windows.removeAll()
+            sourceRefsCache = nil
+        }
+        dataVersion = version
+    }
+
+    /// Forgets the category windows that a commit may have changed: those of `sources` (which gained
+    /// articles) and those holding one of `articles` (edited, merged into or re-attributed).
+    func invalidateWindows(sources: Set<Int64>, articles: Set<Int64>) {
+        guard !windows.isEmpty, !(sources.isEmpty && articles.isEmpty) else { return }
+        windows = windows.filter { _, window in window.sourceIDs.isDisjoint(with: sources) && window.articleIDs.isDisjoint(with: articles) }
+    }
+
     /// Runs a read, mapping SQLite errors to `StoreError`.
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
-            return try queue.read(body)
+            return try queue.read { db in
+                try noteOtherWriters(db)
+                return try body(db)
+            }
         } catch let error as StoreError {
             throw error
         } catch {
@@ -126,7 +148,10 @@ extension ArticleStore {
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         sourceRefsCache = nil
         do {
-            return try queue.write(body)
+            return try queue.write { db in
+                try noteOtherWriters(db)
+                return try body(db)
+            }
         } catch let error as StoreError {
             throw error
         } catch {

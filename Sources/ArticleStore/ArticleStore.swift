@@ -31,6 +31,12 @@ public actor ArticleStore {
     var index: DedupIndex?
     /// Every source by row id, read once and kept until the next write (generation asks per category).
     var sourceRefsCache: [Int64: SourceRef]?
+    /// Category windows (`articles(fromSources:limit:splitting:)`), kept until a write touches them, so
+    /// regenerating reads from disk only the categories that changed.
+    var windows: [WindowKey: Window] = [:]
+    /// `PRAGMA data_version` when last looked: it changes when another connection (another process,
+    /// such as a cron `fetch` beside `serve`) commits, which makes every in-memory copy stale.
+    var dataVersion: Int?
     /// Flood guard, tombstone and retention settings.
     let policy: StorePolicy
 
