@@ -85,41 +85,78 @@ extension Aggregator {
         if !usesClock, let existing = FileManager.default.contents(atPath: marker), String(decoding: existing, as: UTF8.self) == stamp {
             return []
         }
-        let started = ContinuousClock.now
-        let changed = try await generate(now: now)
-        let elapsed = ContinuousClock.now - started
+        var timing = GenerationTiming()
+        let changed = try await generate(now: now, timing: &timing)
         logger.info(
-            "generated", metadata: ["duration_ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)", "changed_files": "\(changed.count)"])
+            "generated",
+            metadata: [
+                "duration_ms": "\(timing.total)", "read_ms": "\(timing.read)", "render_ms": "\(timing.render)",
+                "write_ms": "\(timing.write)", "changed_files": "\(changed.count)",
+            ])
         let temporary = marker + ".tmp-\(getpid())"
         if FileManager.default.createFile(atPath: temporary, contents: Data(stamp.utf8)) { rename(temporary, marker) }
         return changed
     }
 
+    /// Milliseconds spent in each phase of a generation, for the log.
+    struct GenerationTiming {
+        var read = 0, render = 0, write = 0
+        var total: Int { read + render + write }
+
+        static func milliseconds(since start: ContinuousClock.Instant) -> Int {
+            let elapsed = ContinuousClock.now - start
+            return Int(elapsed.components.seconds) * 1000 + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
+        }
+    }
+
     /// Writes every document; returns the names of files whose bytes changed.
     @discardableResult
     public func generate(now: Date = Date()) async throws(StoreError) -> [String] {
+        var timing = GenerationTiming()
+        return try await generate(now: now, timing: &timing)
+    }
+
+    /// Reads every category from the store (only changed ones from disk, see `ArticleStore.articles`),
+    /// renders its documents while the next category is read, and writes those whose bytes changed.
+    /// Timing: `read` until the last category is read, `render` the rendering left after that.
+    func generate(now: Date, timing: inout GenerationTiming) async throws(StoreError) -> [String] {
+        var phase = ContinuousClock.now
         let sourceIDs = try await store.ensureSources(configuration.sources.map(\.url))
         let states = try await store.sourceStates()
+        // Each category is rendered (on another core) while the next one is read from the store.
         var feeds: [CategoryFeed] = []
-        for category in publishedCategories {
-            feeds.append(try await categoryFeed(category, sourceIDs: sourceIDs, now: now))
+        var failure: StoreError?
+        let rendered = await withTaskGroup(of: (Int, [(String, [UInt8])]).self) { group in
+            for (index, category) in publishedCategories.enumerated() {
+                do throws(StoreError) {
+                    let feed = try await categoryFeed(category, sourceIDs: sourceIDs, now: now)
+                    feeds.append(feed)
+                    group.addTask { (index, Self.documents(of: feed)) }
+                } catch {
+                    failure = error
+                    break
+                }
+            }
+            timing.read = GenerationTiming.milliseconds(since: phase)
+            phase = ContinuousClock.now
+            var byIndex = [[(String, [UInt8])]](repeating: [], count: feeds.count)
+            for await (index, documents) in group { byIndex[index] = documents }
+            return byIndex.flatMap { $0 }
         }
+        if let failure { throw failure }
         let listings = configuration.sources.map { source in
             let state = states[source.url]
             return SourceListing(
                 url: source.url, title: source.title ?? state?.title ?? source.url, siteLink: state?.siteLink,
                 categories: source.categories, status: state?.status ?? "new", lastError: state?.lastError)
         }
-        var documents: [(String, [UInt8])] = []
-        for feed in feeds {
-            documents.append((feed.id + ".xml", RSSWriter.document(feed)))
-            documents.append((feed.id + ".atom", AtomWriter.document(feed)))
-            documents.append((feed.id + ".json", JSONFeedWriter.document(feed)))
-            documents.append((feed.id + ".html", HTMLPageWriter.categoryPage(feed)))
-        }
+        var documents = rendered
         documents.append(("index.html", HTMLPageWriter.indexPage(siteTitle: configuration.settings.title, categories: feeds, sources: listings)))
         let categoryList = configuration.categories.map { (id: $0.id, title: $0.title) }
         documents.append(("sources.opml", OPMLWriter.document(title: configuration.settings.title, categories: categoryList, sources: listings)))
+        timing.render = GenerationTiming.milliseconds(since: phase)
+        phase = ContinuousClock.now
+        defer { timing.write = GenerationTiming.milliseconds(since: phase) }
         var changed: [String] = []
         do {
             let output = try OutputDirectory(path: configuration.settings.outputPath)
@@ -131,5 +168,13 @@ extension Aggregator {
             throw StoreError(.sqlite, path: configuration.settings.outputPath, "cannot write generated documents: \(error)")
         }
         return changed
+    }
+
+    /// The four documents of a category.
+    static func documents(of feed: CategoryFeed) -> [(String, [UInt8])] {
+        [
+            (feed.id + ".xml", RSSWriter.document(feed)), (feed.id + ".atom", AtomWriter.document(feed)),
+            (feed.id + ".json", JSONFeedWriter.document(feed)), (feed.id + ".html", HTMLPageWriter.categoryPage(feed)),
+        ]
     }
 }

@@ -48,18 +48,28 @@ extension ArticleStore {
                 arguments: StatementArguments(sourceIDs)) ?? 0
             let total = try Int.fetchOne(db, sql: "SELECT MAX(id) FROM articles") ?? 0
             let walksNewest = Double(carried) * Double(carried) > Double(limit) * Double(total)
-            let membership = walksNewest
-                ? "EXISTS (SELECT 1 FROM article_keys k WHERE k.article_id = a.id AND k.source_id IN (\(placeholders)))"
-                : "a.id IN (SELECT article_id FROM article_keys WHERE source_id IN (\(placeholders)))"
-            let rows = try Row.fetchAll(
-                db,
-                sql: "SELECT a.* FROM articles a WHERE a.held = 0 AND \(membership) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?",
-                arguments: arguments)
+            // Ids first (from indexes only), then the rows of just those: sorting whole rows would
+            // drag every candidate's text through SQLite's sorter.
+            let chosen = walksNewest
+                ? "SELECT a.id FROM articles a WHERE a.held = 0 AND EXISTS (SELECT 1 FROM article_keys k WHERE k.article_id = a.id AND k.source_id IN (\(placeholders))) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?"
+                : "SELECT a.id FROM articles a INDEXED BY articles_membership WHERE a.held = 0 AND a.id IN (SELECT article_id FROM article_keys WHERE source_id IN (\(placeholders))) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?"
+            let order = try Int64.fetchAll(db, sql: chosen, arguments: arguments)
+            var rows: [Row] = []
+            if !order.isEmpty {
+                let list = Array(repeating: "?", count: order.count).joined(separator: ",")
+                var byID: [Int64: Row] = [:]
+                // Columns by position (see `Column`): looking them up by name costs more than the read.
+                let columns = "id, output_id, source_id, title, link, summary, content, published, updated, first_seen, sort_date, authors, categories, enclosures, image, dedup_rule"
+                for row in try Row.fetchAll(db, sql: "SELECT \(columns) FROM articles WHERE id IN (\(list))", arguments: StatementArguments(order)) {
+                    byID[row[Column.id]] = row
+                }
+                rows = order.compactMap { byID[$0] }
+            }
             let refs = try sourceRefsCache ?? Self.sourceRefs(db)
             sourceRefsCache = refs
             var attributions: [Int64: [Attribution]] = [:]
             if !rows.isEmpty {
-                let ids = rows.map { $0["id"] as Int64 }
+                let ids = order
                 let list = Array(repeating: "?", count: ids.count).joined(separator: ",")
                 for row in try Row.fetchAll(
                     db,
@@ -74,8 +84,8 @@ extension ArticleStore {
             var result: [StoredArticle] = []
             result.reserveCapacity(rows.count)
             for row in rows {
-                let primaryID: Int64 = row["source_id"]
-                let articleID: Int64 = row["id"]
+                let primaryID: Int64 = row[Column.sourceID]
+                let articleID: Int64 = row[Column.id]
                 let primary = refs[primaryID] ?? SourceRef(rowID: primaryID, url: "", title: nil, siteLink: nil)
                 let keys = attributions[articleID] ?? []
                 let splitOff = keys.filter { splitting.contains($0.rule) && members.contains($0.sourceID) && $0.sourceID != primaryID }
@@ -85,14 +95,15 @@ extension ArticleStore {
                     others.append(key.sourceID)
                 }
                 var article = StoredArticle(
-                    rowID: articleID, outputID: row["output_id"], title: row["title"], link: row["link"],
-                    summary: row["summary"], content: row["content"], published: Self.date(row["published"]),
-                    updated: Self.date(row["updated"]), firstSeen: Date(timeIntervalSince1970: row["first_seen"]),
-                    sortDate: Date(timeIntervalSince1970: row["sort_date"]),
-                    authors: Self.decode([Person].self, row["authors"], decoder) ?? [],
-                    categories: Self.decode([String].self, row["categories"], decoder) ?? [],
-                    enclosures: Self.decode([Enclosure].self, row["enclosures"], decoder) ?? [], image: row["image"],
-                    primarySource: primary, sources: [primary] + others.compactMap { refs[$0] }, dedupRule: row["dedup_rule"])
+                    rowID: articleID, outputID: row[Column.outputID], title: row[Column.title], link: row[Column.link],
+                    summary: row[Column.summary], content: row[Column.content], published: Self.date(row[Column.published]),
+                    updated: Self.date(row[Column.updated]), firstSeen: Date(timeIntervalSince1970: row[Column.firstSeen]),
+                    sortDate: Date(timeIntervalSince1970: row[Column.sortDate]),
+                    authors: Self.decode([Person].self, row[Column.authors], decoder, fast: StoredJSON.people) ?? [],
+                    categories: Self.decode([String].self, row[Column.categories], decoder, fast: StoredJSON.strings) ?? [],
+                    enclosures: Self.decode([Enclosure].self, row[Column.enclosures], decoder, fast: StoredJSON.enclosures) ?? [],
+                    image: row[Column.image],
+                    primarySource: primary, sources: [primary] + others.compactMap { refs[$0] }, dedupRule: row[Column.dedupRule])
                 let copyIDs = splitOff.map { key in refs[key.sourceID].map { DedupKeys.outputID(sourceURL: $0.url, itemID: key.guid) } }
                 // The article's output id was made from the item that created it; when that item is split
                 // off (its source stopped being the primary), the id goes with it and the article takes
@@ -120,6 +131,13 @@ extension ArticleStore {
             windows[key] = Window(articles: result, articleIDs: Set(result.map(\.rowID)), sourceIDs: Set(sourceIDs))
             return result
         }
+    }
+
+    /// Positions of the columns `articles(fromSources:limit:splitting:)` selects.
+    private enum Column {
+        static let id = 0, outputID = 1, sourceID = 2, title = 3, link = 4, summary = 5, content = 6, published = 7
+        static let updated = 8, firstSeen = 9, sortDate = 10, authors = 11, categories = 12, enclosures = 13, image = 14
+        static let dedupRule = 15
     }
 
     /// What a category window is cached under.
@@ -154,9 +172,12 @@ extension ArticleStore {
         return refs
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ text: String?, _ decoder: JSONDecoder) -> T? {
+    static func decode<Element: Decodable>(
+        _ type: [Element].Type, _ text: String?, _ decoder: JSONDecoder, fast: (String) -> [Element]?
+    ) -> [Element]? {
         guard let text else { return nil }
-        return try? decoder.decode(type, from: Data(text.utf8))
+        if text == "[]" { return [] }  // Most enclosure and many author lists.
+        return fast(text) ?? (try? decoder.decode(type, from: Data(text.utf8)))
     }
 
     /// Counts for `tributary stats`.

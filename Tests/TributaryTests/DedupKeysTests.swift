@@ -1,4 +1,6 @@
 @testable import ArticleStore
+import Foundation
+import TributaryCore
 import Testing
 import TributaryTestSupport
 
@@ -48,5 +50,37 @@ import TributaryTestSupport
         }
         #expect(DedupKeys.normalizedWords("Café AU lait, 2 Euro", limit: 3) == "café au lait")
         #expect(DedupKeys.normalizedWords(" ... ", limit: 3) == nil)
+    }
+}
+
+/// The store's JSON columns are read without JSONDecoder: the fast reader must agree with it on what
+/// this version writes and on what JSONEncoder (earlier versions) wrote.
+@Suite struct StoredJSONTests {
+    @Test func fastReaderAgreesWithJSONDecoder() throws {
+        var generator = SplitMix64(seed: 9)
+        let pieces = ["a", "Z", " ", "\"", "\\", "/", "\n", "\t", "\u{1}", "é", "日本", "😀", "</script>", "&amp;"]
+        func text() -> String { (0..<Int(generator.next() % 6)).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined() }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        for _ in 0..<300 {
+            let people = (0..<Int(generator.next() % 3)).map { _ in
+                Person(name: generator.next() % 2 == 0 ? text() : nil, email: generator.next() % 3 == 0 ? text() : nil, uri: generator.next() % 4 == 0 ? text() : nil)
+            }
+            let terms = (0..<Int(generator.next() % 4)).map { _ in text() }
+            let enclosures = (0..<Int(generator.next() % 3)).map { _ in
+                Enclosure(url: text(), type: generator.next() % 2 == 0 ? text() : nil, length: generator.next() % 2 == 0 ? Int(generator.next() % 1_000_000) : nil)
+            }
+            for written in [ArticleStore.json(people), String(decoding: try encoder.encode(people), as: UTF8.self)] {
+                #expect(StoredJSON.people(written) == people, "\(written)")
+            }
+            for written in [ArticleStore.json(terms), String(decoding: try encoder.encode(terms), as: UTF8.self)] {
+                #expect(StoredJSON.strings(written) == terms, "\(written)")
+            }
+            for written in [ArticleStore.json(enclosures), String(decoding: try encoder.encode(enclosures), as: UTF8.self)] {
+                #expect(StoredJSON.enclosures(written) == enclosures, "\(written)")
+            }
+        }
+        #expect(StoredJSON.strings("[\"a\",") == nil)
+        #expect(StoredJSON.strings("{\"a\":1}") == nil)
     }
 }
