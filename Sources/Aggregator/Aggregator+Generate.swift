@@ -116,22 +116,32 @@ extension Aggregator {
         return try await generate(now: now, timing: &timing)
     }
 
-    /// Reads every category from the store (only changed ones from disk, see `ArticleStore.articles`),
-    /// renders its documents while the next category is read, and writes those whose bytes changed.
-    /// Timing: `read` until the last category is read, `render` the rendering left after that.
+    /// Reads every category from the store (only changed ones from disk, see `ArticleStore.articles`);
+    /// while the next category is read, renders the previous one and writes those of its documents
+    /// whose bytes changed (on another core); then the index page and the OPML.
+    /// Timing: `read` until the last category is read, `render` the rendering and writing left after
+    /// that, `write` the index page and OPML.
     func generate(now: Date, timing: inout GenerationTiming) async throws(StoreError) -> [String] {
         var phase = ContinuousClock.now
         let sourceIDs = try await store.ensureSources(configuration.sources.map(\.url))
         let states = try await store.sourceStates()
-        // Each category is rendered (on another core) while the next one is read from the store.
+        let output: OutputDirectory
+        do {
+            output = try OutputDirectory(path: configuration.settings.outputPath)
+        } catch {
+            throw StoreError(.sqlite, path: configuration.settings.outputPath, "cannot create the output directory: \(error)")
+        }
+        for name in output.removeLeftoverTemporaries() {
+            logger.info("removed a temporary file a killed run left behind", metadata: ["file": "\(name)"])
+        }
         var feeds: [CategoryFeed] = []
         var failure: StoreError?
-        let rendered = await withTaskGroup(of: (Int, [(String, [UInt8])]).self) { group in
-            for (index, category) in publishedCategories.enumerated() {
+        var changed = await withTaskGroup(of: Result<[String], any Error>.self) { group in
+            for category in publishedCategories {
                 do throws(StoreError) {
                     let feed = try await categoryFeed(category, sourceIDs: sourceIDs, now: now)
                     feeds.append(feed)
-                    group.addTask { (index, Self.documents(of: feed)) }
+                    group.addTask { Result { try Self.documents(of: feed).filter { try output.write($0.1, to: $0.0) }.map(\.0) } }
                 } catch {
                     failure = error
                     break
@@ -139,35 +149,37 @@ extension Aggregator {
             }
             timing.read = GenerationTiming.milliseconds(since: phase)
             phase = ContinuousClock.now
-            var byIndex = [[(String, [UInt8])]](repeating: [], count: feeds.count)
-            for await (index, documents) in group { byIndex[index] = documents }
-            return byIndex.flatMap { $0 }
+            var changed: [String] = []
+            for await result in group {
+                switch result {
+                case .success(let names): changed += names
+                case .failure(let error): failure = failure ?? StoreError(.sqlite, path: output.path, "cannot write generated documents: \(error)")
+                }
+            }
+            return changed
         }
         if let failure { throw failure }
+        timing.render = GenerationTiming.milliseconds(since: phase)
+        phase = ContinuousClock.now
+        defer { timing.write = GenerationTiming.milliseconds(since: phase) }
         let listings = configuration.sources.map { source in
             let state = states[source.url]
             return SourceListing(
                 url: source.url, title: source.title ?? state?.title ?? source.url, siteLink: state?.siteLink,
                 categories: source.categories, status: state?.status ?? "new", lastError: state?.lastError)
         }
-        var documents = rendered
-        documents.append(("index.html", HTMLPageWriter.indexPage(siteTitle: configuration.settings.title, categories: feeds, sources: listings)))
         let categoryList = configuration.categories.map { (id: $0.id, title: $0.title) }
-        documents.append(("sources.opml", OPMLWriter.document(title: configuration.settings.title, categories: categoryList, sources: listings)))
-        timing.render = GenerationTiming.milliseconds(since: phase)
-        phase = ContinuousClock.now
-        defer { timing.write = GenerationTiming.milliseconds(since: phase) }
-        var changed: [String] = []
+        let pages = [
+            ("index.html", HTMLPageWriter.indexPage(siteTitle: configuration.settings.title, categories: feeds, sources: listings)),
+            ("sources.opml", OPMLWriter.document(title: configuration.settings.title, categories: categoryList, sources: listings)),
+        ]
         do {
-            let output = try OutputDirectory(path: configuration.settings.outputPath)
-            for name in output.removeLeftoverTemporaries() {
-                logger.info("removed a temporary file a killed run left behind", metadata: ["file": "\(name)"])
-            }
-            for (name, bytes) in documents where try output.write(bytes, to: name) { changed.append(name) }
+            for (name, bytes) in pages where try output.write(bytes, to: name) { changed.append(name) }
         } catch {
-            throw StoreError(.sqlite, path: configuration.settings.outputPath, "cannot write generated documents: \(error)")
+            throw StoreError(.sqlite, path: output.path, "cannot write generated documents: \(error)")
         }
-        return changed
+        // Callers (WebSub pings, logs) get the names in a stable order.
+        return changed.sorted()
     }
 
     /// The four documents of a category.

@@ -67,7 +67,7 @@ public actor ArticleStore {
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             // 16 MiB of page cache instead of SQLite's 2 MiB: a refresh touches index pages all over
             // the file (output ids are random), which otherwise are re-read from the OS on every insert.
-            try db.execute(sql: "PRAGMA cache_size = -16384")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
             // Checkpoint the WAL every 64 MiB instead of every 4 MiB: a cold fetch of 2,000 feeds
             // writes ~120 MiB and spent a quarter of its store time in the frequent checkpoints.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")

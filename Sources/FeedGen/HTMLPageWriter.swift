@@ -60,8 +60,11 @@ public enum HTMLPageWriter {
     /// The first 600 characters of an HTML summary's text, escaped (pages stay short and safe).
     static func excerpt(_ html: String) -> String {
         let text = HTMLSanitizer.plainText(html)
-        guard text.count > 600 else { return escape(text) }
-        return escape(String(text.prefix(600))) + "…"
+        // Counting the characters of a long text would walk all of it; only the first 600 matter.
+        guard let end = text.index(text.startIndex, offsetBy: 600, limitedBy: text.endIndex), end < text.endIndex else {
+            return escape(text)
+        }
+        return escape(String(text[..<end])) + "…"
     }
 
     /// The index page: categories with subscribe links, and every source with its status.

@@ -75,7 +75,11 @@ public final class XMLWriter {
 
     /// `value` without characters XML 1.0 forbids.
     public static func legal(_ value: String) -> String {
-        guard value.unicodeScalars.contains(where: isIllegal) else { return value }
+        // In UTF-8 a C0 control is its own byte, and U+FFFE/U+FFFF start with 0xEF: most text has
+        // neither, and is returned after one pass over its bytes.
+        guard value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D) || $0 == 0xEF }),
+            value.unicodeScalars.contains(where: isIllegal)
+        else { return value }
         var result = String.UnicodeScalarView()
         for scalar in value.unicodeScalars where !isIllegal(scalar) { result.append(scalar) }
         return String(result)

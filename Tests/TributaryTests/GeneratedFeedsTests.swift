@@ -1,4 +1,4 @@
-import FeedGen
+@testable import FeedGen
 import Foundation
 import Testing
 import TributaryCore
@@ -56,5 +56,16 @@ import TributaryTestSupport
         #expect(RSSWriter.document(Self.feed) == RSSWriter.document(Self.feed))
         #expect(JSONFeedWriter.document(Self.feed) == JSONFeedWriter.document(Self.feed))
         #expect(AtomWriter.document(Self.feed) == AtomWriter.document(Self.feed))
+    }
+}
+
+/// The river page's excerpts: at most 600 characters of the summary's text, "…" only when cut.
+@Suite struct ExcerptTests {
+    @Test func excerptsAreCutAtSixHundredCharacters() {
+        let exactly = String(repeating: "é", count: 600)
+        #expect(HTMLPageWriter.excerpt("<p>\(exactly)</p>") == exactly)
+        let longer = String(repeating: "a", count: 599) + "éz" + String(repeating: "b", count: 5000)
+        #expect(HTMLPageWriter.excerpt(longer) == String(repeating: "a", count: 599) + "é…")
+        #expect(HTMLPageWriter.excerpt("<b>x &lt; y</b>") == "x &lt; y")
     }
 }
