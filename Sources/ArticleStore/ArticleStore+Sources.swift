@@ -4,14 +4,13 @@ import TributaryCore
 
 extension ArticleStore {
     /// State of every known source, by URL.
-    public func sourceStates() throws(StoreError) -> [String: SourceState] {
+    ///
+    /// - Parameter countingArticles: also count each source's articles (`articleCount`; 0 otherwise), which
+    ///   reads the whole attribution index: for `sources list`, not for every run.
+    public func sourceStates(countingArticles: Bool = false) throws(StoreError) -> [String: SourceState] {
         try read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT s.*, (SELECT COUNT(*) FROM article_keys k WHERE k.source_id = s.id) AS article_count
-                    FROM sources s
-                    """)
+            let count = countingArticles ? "(SELECT COUNT(*) FROM article_keys k WHERE k.source_id = s.id)" : "0"
+            let rows = try Row.fetchAll(db, sql: "SELECT s.*, \(count) AS article_count FROM sources s")
             var states: [String: SourceState] = [:]
             for row in rows {
                 let state = SourceState(

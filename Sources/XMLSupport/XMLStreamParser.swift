@@ -51,19 +51,22 @@ public final class XMLStreamParser {
     private let maxRecordDepth: Int
     private let documentURL: String?
 
-    private var stack: [XMLNode] = []
-    private var textBuffer: [UInt8] = []
-    private var recordStart: Int?
-    private var root: XMLNode?
-    private var issues: [XMLParseIssue] = []
+    // The parse state below is touched only from libxml2's callbacks, one at a time on the thread
+    // that called `parse`, and never across a call out of this class: the dynamic exclusivity
+    // checks Swift would make on every access (a fifth of the parser's own time) are left out.
+    @exclusivity(unchecked) private var stack: [XMLNode] = []
+    @exclusivity(unchecked) private var textBuffer: [UInt8] = []
+    @exclusivity(unchecked) private var recordStart: Int?
+    @exclusivity(unchecked) private var root: XMLNode?
+    @exclusivity(unchecked) private var issues: [XMLParseIssue] = []
     private var onRecord: ((XMLNode, XMLNode) -> Void)?
-    private var names: [UnsafePointer<xmlChar>: String] = [:]
+    @exclusivity(unchecked) private var names: [UnsafePointer<xmlChar>: String] = [:]
     private static let nameCacheSize = 64
-    private var nameCache = [(pointer: UnsafePointer<xmlChar>?, name: String)](
+    @exclusivity(unchecked) private var nameCache = [(pointer: UnsafePointer<xmlChar>?, name: String)](
         repeating: (nil, ""), count: XMLStreamParser.nameCacheSize)
     /// Character data delivered so far, and the most a document of this size may deliver.
-    private var characterBytes = 0
-    private var maxCharacterBytes = 0
+    @exclusivity(unchecked) private var characterBytes = 0
+    @exclusivity(unchecked) private var maxCharacterBytes = 0
     private var parserContext: xmlParserCtxtPtr?
 
     /// Creates a parser.

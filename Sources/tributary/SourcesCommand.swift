@@ -42,7 +42,7 @@ struct SourcesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try options.load()
-            let states = try await SourcesCommand.openStore(configuration).sourceStates()
+            let states = try await SourcesCommand.openStore(configuration).sourceStates(countingArticles: true)
             let rows = configuration.sources.enumerated().map { SourceRow(position: $0.offset + 1, source: $0.element, state: states[$0.element.url]) }
             if json {
                 let encoder = JSONEncoder()
@@ -62,7 +62,7 @@ struct SourcesCommand: AsyncParsableCommand {
         func run() async throws {
             let configuration = try options.load()
             let selected = try SourcesCommand.select(source, in: configuration)
-            let state = try await SourcesCommand.openStore(configuration).sourceStates()[selected.url]
+            let state = try await SourcesCommand.openStore(configuration).sourceStates(countingArticles: true)[selected.url]
             let row = SourceRow(position: (configuration.sources.firstIndex(of: selected) ?? 0) + 1, source: selected, state: state)
             for (label, value) in row.details { print(label.padding(toLength: 16, withPad: " ", startingAt: 0) + value) }
         }
