@@ -14,7 +14,7 @@ struct JSONLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var object: [String: String] = [
-            "time": ISO8601DateFormatter().string(from: Date()), "level": event.level.rawValue,
+            "time": Self.timestamp(), "level": event.level.rawValue,
             "message": event.message.description, "logger": label, "source": event.source,
         ]
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
@@ -22,5 +22,12 @@ struct JSONLogHandler: LogHandler {
         }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         FileHandle.standardError.write(data + Data("\n".utf8))
+    }
+
+    /// ISO 8601 in UTC with milliseconds ("2026-11-29T17:05:20.123Z"): log shippers order lines by it.
+    static func timestamp() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date())
     }
 }
