@@ -7,6 +7,9 @@
 # N defaults to 60; BINARY to .build/release/tributary, else .build/debug/tributary. Limits are the
 # defaults of feeds.yaml except a 10 MB body cap, a 15 s total timeout and concurrency 16.
 # With KEEP_LOG=FILE the hostile run's stderr (one line per failed source) is copied to FILE.
+# KINDS="endless" (a space-separated list of routes) replaces the hostile mix, MAX_BODY (default
+# 10MB) the body cap: `KINDS=endless MAX_BODY=20MB scripts/hostile-run.sh 10` is ten sources that
+# each stream 1 GiB, at the default 20 MB cap.
 set -euo pipefail
 
 count="${1:-60}"
@@ -24,12 +27,12 @@ python3 "$root/scripts/hostile_server.py" --port "$port" > "$work/server.log" 2>
 server=$!
 for _ in $(seq 50); do grep -q listening "$work/server.log" 2>/dev/null && break; sleep 0.1; done
 
-kinds=(huge declared bomb drip loop truncated gone busy error empty html binary laughs deep)
+read -r -a kinds <<< "${KINDS:-huge declared bomb drip loop truncated gone busy error empty html binary laughs deep}"
 run() {  # name, url-generator
     local name="$1" dir="$work/$1"
     mkdir -p "$dir"
     {
-        echo "settings: {store: data/store.sqlite, output: public, fetch: {concurrency: 16, timeout: 15s, max_body: 10MB}}"
+        echo "settings: {store: data/store.sqlite, output: public, fetch: {concurrency: 16, timeout: 15s, max_body: ${MAX_BODY:-10MB}}}"
         echo "categories: [{id: all-sources, title: All}]"
         echo "sources:"
         for i in $(seq "$count"); do echo "  - {url: \"http://127.0.0.1:$port/$($2 "$i")/$i\", categories: [all-sources]}"; done

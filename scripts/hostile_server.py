@@ -44,6 +44,12 @@ class Handler(socketserver.StreamRequestHandler):
                 chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
                 for _ in range(2000):
                     self.wfile.write(chunk)
+            elif kind == "endless":  # issue 4's measure: a 1 GiB chunked body
+                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n")
+                chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
+                for _ in range(16384):
+                    self.wfile.write(chunk)
+                self.wfile.write(b"0\r\n\r\n")
             elif kind == "declared":  # N2
                 self.send("200 OK", [rss, ("Content-Length", 500_000_000)])
                 time.sleep(5)
