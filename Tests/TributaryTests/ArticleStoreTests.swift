@@ -231,7 +231,7 @@ import TributaryTestSupport
         #expect(try await store.stats().articlesStored == 2)
     }
 
-    @Test func refusesNewerSchemaCorruptFilesAndUnwritableFiles() async throws {
+    @Test func S4_refusesNewerSchemaCorruptFilesAndUnwritableFiles() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let path = directory.path + "/store.sqlite"

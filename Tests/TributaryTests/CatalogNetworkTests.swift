@@ -90,7 +90,7 @@ import TributaryTestSupport
 
     // MARK: Redirects (N7, N8)
 
-    /// Beyond `FeedFetcherTests.redirectsAreCheckedHopByHop`: the message names the loop and the URL is the source's.
+    /// Beyond `FeedFetcherTests.N9_redirectsAreCheckedHopByHop`: the message names the loop and the URL is the source's.
     @Test func N7_redirectLoopStopsWithAMessageAndTheSourceURL() async throws {
         let server = try Self.rawServer(["/loop": Self.status(302, [("Location", "/loop2")]), "/loop2": Self.status(302, [("Location", "/loop")])])
         defer { server.stop() }

@@ -10,7 +10,7 @@ import TributaryTestSupport
     /// Kills that must land while the child is still running.
     static let requiredKills = 20
 
-    @Test func sigkillDuringFetchLosesNothingAndCorruptsNothing() async throws {
+    @Test func S1_sigkillDuringFetchLosesNothingAndCorruptsNothing() async throws {
         let shared = URL(fileURLWithPath: Fixtures.directory)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("shared").path

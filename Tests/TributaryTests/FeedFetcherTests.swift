@@ -36,7 +36,7 @@ import TributaryTestSupport
         }
     }
 
-    @Test func conditionalGetReturns304WithTheStoredETag() async throws {
+    @Test func N14_conditionalGetReturns304WithTheStoredETag() async throws {
         let server = try await Self.server()
         let fetcher = Self.fetcher()
         let first = try await fetcher.fetch(FetchRequest(url: server.baseURL + "/feed.xml"))
@@ -50,7 +50,7 @@ import TributaryTestSupport
         await server.stop()
     }
 
-    @Test func redirectsAreCheckedHopByHop() async throws {
+    @Test func N9_redirectsAreCheckedHopByHop() async throws {
         let server = try await Self.server()
         #expect(await Self.error(server.baseURL + "/loop")?.code == .tooManyRedirects)
         #expect(await Self.error(server.baseURL + "/to-file")?.code == .blockedScheme)

@@ -128,7 +128,7 @@ import TributaryTestSupport
     }
 
     @Test(arguments: payloads)
-    func payloadIsNeutralised(payload: String) {
+    func X14_payloadIsNeutralised(payload: String) {
         for output in [HTMLSanitizer.sanitize(payload), HTMLSanitizer.sanitize(payload, resolve: Self.resolve)] {
             #expect(SanitizedHTMLChecker.problems(in: output).isEmpty, "\(output)")
         }
@@ -139,7 +139,7 @@ import TributaryTestSupport
         #expect(output == "<a>x</a>")
     }
 
-    @Test func mutatedPayloadsStaySafeAndBalanced() {
+    @Test func X14_mutatedPayloadsStaySafeAndBalanced() {
         var generator = SplitMix64(seed: 42)
         let alphabet = Array("<>/=\"' \t\n&#;:-!?abcjsrpt".unicodeScalars)
         for _ in 0..<3_000 {

@@ -54,7 +54,7 @@ import TributaryTestSupport
 
     /// H4: a client dripping its request head, or its body, is cut off by the request deadline (1 s
     /// here) long before the idle timeout (120 s here); a normal client is served meanwhile.
-    @Test func slowDripClientsAreCutOffByTheRequestDeadline() async throws {
+    @Test func H4_slowDripClientsAreCutOffByTheRequestDeadline() async throws {
         var limits = ServerLimits()
         limits.requestTimeout = .seconds(1)
         limits.idleTimeout = .seconds(120)
@@ -75,7 +75,7 @@ import TributaryTestSupport
     }
 
     /// H4: connections beyond the cap get a 503 and are closed; once others close, new ones are served.
-    @Test func connectionsBeyondTheCapAreRefusedUntilOthersClose() async throws {
+    @Test func H4_connectionsBeyondTheCapAreRefusedUntilOthersClose() async throws {
         var limits = ServerLimits()
         limits.maxConnections = 4
         let (app, directory) = try Self.application(limits: limits)
