@@ -54,39 +54,45 @@ extension ArticleStore {
                 ? "SELECT a.id FROM articles a WHERE a.held = 0 AND EXISTS (SELECT 1 FROM article_keys k WHERE k.article_id = a.id AND k.source_id IN (\(placeholders))) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?"
                 : "SELECT a.id FROM articles a INDEXED BY articles_membership WHERE a.held = 0 AND a.id IN (SELECT article_id FROM article_keys WHERE source_id IN (\(placeholders))) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?"
             let order = try Int64.fetchAll(db, sql: chosen, arguments: arguments)
-            var rows: [Row] = []
-            if !order.isEmpty {
-                let list = Array(repeating: "?", count: order.count).joined(separator: ",")
-                var byID: [Int64: Row] = [:]
-                // Columns by position (see `Column`): looking them up by name costs more than the read.
-                let columns = "id, output_id, source_id, title, link, summary, content, published, updated, first_seen, sort_date, authors, categories, enclosures, image, dedup_rule"
-                for row in try Row.fetchAll(db, sql: "SELECT \(columns) FROM articles WHERE id IN (\(list))", arguments: StatementArguments(order)) {
-                    byID[row[Column.id]] = row
-                }
-                rows = order.compactMap { byID[$0] }
-            }
             let refs = try sourceRefsCache ?? Self.sourceRefs(db)
             sourceRefsCache = refs
             var attributions: [Int64: [Attribution]] = [:]
-            if !rows.isEmpty {
-                let ids = order
-                let list = Array(repeating: "?", count: ids.count).joined(separator: ",")
-                for row in try Row.fetchAll(
+            var articles: [Int64: StoredArticle] = [:]
+            if !order.isEmpty {
+                let list = Array(repeating: "?", count: order.count).joined(separator: ",")
+                let cursor = try Row.fetchCursor(
                     db,
                     sql: "SELECT article_id, source_id, guid, rule, link FROM article_keys WHERE article_id IN (\(list)) ORDER BY source_id, guid",
-                    arguments: StatementArguments(ids))
-                {
-                    attributions[row["article_id"], default: []].append(
-                        Attribution(sourceID: row["source_id"], guid: row["guid"], rule: row["rule"], link: row["link"]))
+                    arguments: StatementArguments(order))
+                while let row = try cursor.next() {
+                    attributions[row[0], default: []].append(Attribution(sourceID: row[1], guid: row[2], rule: row[3], link: row[4]))
+                }
+                // Columns by position (see `Column`), decoded straight from the statement (a cursor):
+                // looking them up by name, or copying whole rows first, costs more than the read.
+                let columns = "id, output_id, source_id, title, link, summary, content, published, updated, first_seen, sort_date, authors, categories, enclosures, image, dedup_rule"
+                let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM articles WHERE id IN (\(list))", arguments: StatementArguments(order))
+                while let row = try rows.next() {
+                    let primaryID: Int64 = row[Column.sourceID]
+                    let articleID: Int64 = row[Column.id]
+                    let primary = refs[primaryID] ?? SourceRef(rowID: primaryID, url: "", title: nil, siteLink: nil)
+                    articles[articleID] = StoredArticle(
+                        rowID: articleID, outputID: row[Column.outputID], title: row[Column.title], link: row[Column.link],
+                        summary: row[Column.summary], content: row[Column.content], published: Self.date(row[Column.published]),
+                        updated: Self.date(row[Column.updated]), firstSeen: Date(timeIntervalSince1970: row[Column.firstSeen]),
+                        sortDate: Date(timeIntervalSince1970: row[Column.sortDate]),
+                        authors: Self.decode([Person].self, row[Column.authors], decoder, fast: StoredJSON.people) ?? [],
+                        categories: Self.decode([String].self, row[Column.categories], decoder, fast: StoredJSON.strings) ?? [],
+                        enclosures: Self.decode([Enclosure].self, row[Column.enclosures], decoder, fast: StoredJSON.enclosures) ?? [],
+                        image: row[Column.image], primarySource: primary, sources: [primary], dedupRule: row[Column.dedupRule])
                 }
             }
             let members = Set(sourceIDs)
             var result: [StoredArticle] = []
-            result.reserveCapacity(rows.count)
-            for row in rows {
-                let primaryID: Int64 = row[Column.sourceID]
-                let articleID: Int64 = row[Column.id]
-                let primary = refs[primaryID] ?? SourceRef(rowID: primaryID, url: "", title: nil, siteLink: nil)
+            result.reserveCapacity(order.count)
+            for articleID in order {
+                guard var article = articles[articleID] else { continue }
+                let primary = article.primarySource
+                let primaryID = primary.rowID
                 let keys = attributions[articleID] ?? []
                 let splitOff = keys.filter { splitting.contains($0.rule) && members.contains($0.sourceID) && $0.sourceID != primaryID }
                 let splitSources = Set(splitOff.map(\.sourceID))
@@ -94,16 +100,7 @@ extension ArticleStore {
                 for key in keys where key.sourceID != primaryID && !splitSources.contains(key.sourceID) && !others.contains(key.sourceID) {
                     others.append(key.sourceID)
                 }
-                var article = StoredArticle(
-                    rowID: articleID, outputID: row[Column.outputID], title: row[Column.title], link: row[Column.link],
-                    summary: row[Column.summary], content: row[Column.content], published: Self.date(row[Column.published]),
-                    updated: Self.date(row[Column.updated]), firstSeen: Date(timeIntervalSince1970: row[Column.firstSeen]),
-                    sortDate: Date(timeIntervalSince1970: row[Column.sortDate]),
-                    authors: Self.decode([Person].self, row[Column.authors], decoder, fast: StoredJSON.people) ?? [],
-                    categories: Self.decode([String].self, row[Column.categories], decoder, fast: StoredJSON.strings) ?? [],
-                    enclosures: Self.decode([Enclosure].self, row[Column.enclosures], decoder, fast: StoredJSON.enclosures) ?? [],
-                    image: row[Column.image],
-                    primarySource: primary, sources: [primary] + others.compactMap { refs[$0] }, dedupRule: row[Column.dedupRule])
+                article.sources = [primary] + others.compactMap { refs[$0] }
                 let copyIDs = splitOff.map { key in refs[key.sourceID].map { DedupKeys.outputID(sourceURL: $0.url, itemID: key.guid) } }
                 // The article's output id was made from the item that created it; when that item is split
                 // off (its source stopped being the primary), the id goes with it and the article takes

@@ -75,14 +75,40 @@ public final class XMLWriter {
 
     /// `value` without characters XML 1.0 forbids.
     public static func legal(_ value: String) -> String {
-        // In UTF-8 a C0 control is its own byte, and U+FFFE/U+FFFF start with 0xEF: most text has
-        // neither, and is returned after one pass over its bytes.
-        guard value.utf8.contains(where: { ($0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D) || $0 == 0xEF }),
-            value.unicodeScalars.contains(where: isIllegal)
-        else { return value }
+        var bytes = value
+        guard bytes.withUTF8(mayHoldIllegal), value.unicodeScalars.contains(where: isIllegal) else { return value }
         var result = String.UnicodeScalarView()
         for scalar in value.unicodeScalars where !isIllegal(scalar) { result.append(scalar) }
         return String(result)
+    }
+
+    /// False when the UTF-8 text surely holds no character XML forbids: none of its bytes is a C0
+    /// control other than tab, LF and CR (in UTF-8 such a control is its own byte), and none is 0xEF
+    /// (the lead byte of U+FFFE and U+FFFF). Checks eight bytes at a time; every feed document and
+    /// page passes all of its text through here, several times.
+    static func mayHoldIllegal(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        func isSuspicious(_ byte: UInt8) -> Bool { (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0xEF }
+        var index = 0
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while index + 8 <= bytes.count {
+                let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                // Some byte below 0x20, or equal to 0xEF (standard "has byte less than" / "has zero byte"
+                // tests); only then are the eight bytes looked at one by one.
+                let below = (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080
+                let flipped = word ^ 0xEFEF_EFEF_EFEF_EFEF
+                let equal = (flipped &- 0x0101_0101_0101_0101) & ~flipped & 0x8080_8080_8080_8080
+                if below | equal != 0 {
+                    for offset in index..<(index + 8) where isSuspicious(bytes[offset]) { return true }
+                }
+                index += 8
+            }
+        }
+        while index < bytes.count {
+            if isSuspicious(bytes[index]) { return true }
+            index += 1
+        }
+        return false
     }
 
     private static func isIllegal(_ scalar: Unicode.Scalar) -> Bool {
