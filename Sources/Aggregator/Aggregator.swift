@@ -125,7 +125,10 @@ public final class Aggregator: Sendable {
             return RunSummary(sources: outcomes.compactMap { $0 }, warnings: warnings, changedFiles: [], wasInterrupted: true)
         }
         try await store.prune(
-            now: now, categories: categoryRetention(sourceIDs: sourceIDs), protectedSources: protectedSources(sourceIDs: sourceIDs))
+            now: now, categories: categoryRetention(sourceIDs: sourceIDs), protectedSources: protectedSources(sourceIDs: sourceIDs),
+            protectedTerms: Set(
+                configuration.categories.filter { $0.retentionMaxAge == nil && $0.retentionMaxCount == nil }
+                    .flatMap(\.matchCategories).map { $0.lowercased() }))
         let changed = try await generateIfStale(now: now)
         return RunSummary(sources: outcomes.compactMap { $0 }, warnings: warnings, changedFiles: changed)
     }
@@ -180,9 +183,8 @@ public final class Aggregator: Sendable {
         if let redirected = state?.redirectedURL { request.url = redirected }
         var warnings: [String] = []
         if source.isInsecure {
-            let warning = "\(source.url): TLS certificate verification is off for this source (insecure: true)"
-            logger.warning("\(warning)")
-            warnings.append(warning)
+            // Reported with the run's other warnings: `serve` logs them, `fetch --verbose` prints them.
+            warnings.append("\(source.url): TLS certificate verification is off for this source (insecure: true)")
         }
         let sourceSchedule = FetchSchedule(interval: source.interval ?? schedule.interval, maxInterval: schedule.maxInterval)
         var outcome = SourceOutcome(url: source.url, status: .failed, httpStatus: nil, error: nil, newItems: 0, bytes: 0)

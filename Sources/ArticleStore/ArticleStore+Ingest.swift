@@ -86,7 +86,8 @@ extension ArticleStore {
                 if let url = keys.canonicalURL, let existing = index.byCanonicalURL[url] {
                     try attach(db, sourceID: sourceID, guid: item.id, link: item.link, to: existing, rule: "url")
                     let becameOwn = try preferOriginalPublisher(
-                        db, articleID: existing, sourceID: sourceID, link: item.originalLink ?? item.link, refresh: refresh, index: &index)
+                        db, articleID: existing, sourceID: sourceID, guid: item.id, link: item.originalLink ?? item.link, refresh: refresh,
+                        index: &index)
                     index.bySourceGUID[keys.sourceGUID] = DedupIndex.GUIDEntry(article: existing, isOwn: becameOwn)
                     touchedArticles.insert(existing)
                     gainedArticles = true
@@ -198,7 +199,8 @@ extension ArticleStore {
     /// source that just brought it, and not on its current primary source's site, that source becomes
     /// the primary and its link the article's (the output id, first-seen time and text stay).
     private func preferOriginalPublisher(
-        _ db: Database, articleID: Int64, sourceID: Int64, link newLink: String?, refresh: SourceRefresh, index: inout DedupIndex
+        _ db: Database, articleID: Int64, sourceID: Int64, guid: String, link newLink: String?, refresh: SourceRefresh,
+        index: inout DedupIndex
     ) throws -> Bool {
         let select = try db.cachedStatement(
             sql: "SELECT a.source_id, a.link, s.url, s.site_link FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id = ?")
@@ -214,8 +216,8 @@ extension ArticleStore {
         for guid in formerOwn { index.bySourceGUID["\(primaryID)\u{1F}\(guid)"]?.isOwn = false }
         try db.cachedStatement(sql: "UPDATE article_keys SET rule = 'url' WHERE article_id = ? AND source_id = ? AND rule = 'own'")
             .execute(arguments: [articleID, primaryID])
-        try db.cachedStatement(sql: "UPDATE article_keys SET rule = 'own' WHERE article_id = ? AND source_id = ?")
-            .execute(arguments: [articleID, sourceID])
+        try db.cachedStatement(sql: "UPDATE article_keys SET rule = 'own' WHERE article_id = ? AND source_id = ? AND guid = ?")
+            .execute(arguments: [articleID, sourceID, guid])
         return true
     }
 

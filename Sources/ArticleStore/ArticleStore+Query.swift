@@ -33,10 +33,10 @@ extension ArticleStore {
     ///   the article; the article itself is left out when no member source carries it any more.
     public func articles(fromSources sourceIDs: [Int64], limit: Int, splitting: Set<String> = []) throws(StoreError) -> [StoredArticle] {
         guard !sourceIDs.isEmpty, limit > 0 else { return [] }
-        let decoder = JSONDecoder()
         let key = WindowKey(sourceIDs: sourceIDs.sorted(), limit: limit, splitting: splitting.sorted())
         return try read { db in
             if let window = windows[key] { return window.articles }
+            let decoder = JSONDecoder()
             let placeholders = Array(repeating: "?", count: sourceIDs.count).joined(separator: ",")
             var arguments = StatementArguments(sourceIDs)
             arguments += [limit]
@@ -124,11 +124,15 @@ extension ArticleStore {
                     result.append(copy)
                 }
             }
-            if windows.count >= 4096 { windows.removeAll() }  // Configurations come and go; stay bounded.
+            // Configurations come and go, and filtered categories read wide windows: stay bounded.
+            if windows.values.reduce(result.count, { $0 + $1.articles.count }) > Self.maxWindowArticles { windows.removeAll() }
             windows[key] = Window(articles: result, articleIDs: Set(result.map(\.rowID)), sourceIDs: Set(sourceIDs))
             return result
         }
     }
+
+    /// Most articles the category windows hold together (about 2 KB each).
+    static let maxWindowArticles = 50_000
 
     /// Positions of the columns `articles(fromSources:limit:splitting:)` selects.
     private enum Column {

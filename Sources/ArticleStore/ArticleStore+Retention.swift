@@ -28,12 +28,17 @@ extension ArticleStore {
     ///   - categories: the retention rules of categories that have some.
     ///   - protectedSources: sources in a category without rules (or in none): their articles are never
     ///     pruned by category rules.
+    ///   - protectedTerms: lower-cased category terms a category without rules pulls in
+    ///     (`match_categories`): articles carrying one are never pruned by category rules either.
     /// - Returns: the number of articles deleted.
     @discardableResult
-    public func prune(now: Date, categories: [CategoryRetention] = [], protectedSources: Set<Int64> = []) throws(StoreError) -> Int {
+    public func prune(
+        now: Date, categories: [CategoryRetention] = [], protectedSources: Set<Int64> = [], protectedTerms: Set<String> = []
+    ) throws(StoreError) -> Int {
         let policy = self.policy
         let deleted = try write { db -> Int in
-            var doomed = try Self.prunedByCategories(db, categories, protectedSources: protectedSources, now: now)
+            var doomed = try Self.prunedByCategories(
+                db, categories, protectedSources: protectedSources, protectedTerms: protectedTerms, now: now)
             if let maxAge = policy.maxAge {
                 let cutoff = now.timeIntervalSince1970 - maxAge
                 // By first-seen time: an archive feed's old-dated items still live `maxAge` after they arrived.
@@ -81,7 +86,7 @@ extension ArticleStore {
     /// Reads every article of each category with rules (their ids and times): a cost per run that only
     /// categories with `retention` pay.
     private static func prunedByCategories(
-        _ db: Database, _ categories: [CategoryRetention], protectedSources: Set<Int64>, now: Date
+        _ db: Database, _ categories: [CategoryRetention], protectedSources: Set<Int64>, protectedTerms: Set<String>, now: Date
     ) throws -> Set<Int64> {
         var released: Set<Int64> = []
         var kept: Set<Int64> = []
@@ -89,7 +94,7 @@ extension ArticleStore {
             let placeholders = Array(repeating: "?", count: category.sourceIDs.count).joined(separator: ",")
             let rows = try Row.fetchCursor(
                 db,
-                sql: "SELECT id, first_seen FROM articles WHERE id IN (SELECT article_id FROM article_keys WHERE source_id IN (\(placeholders))) ORDER BY sort_date DESC, id DESC",
+                sql: "SELECT id, first_seen FROM articles WHERE held = 0 AND id IN (SELECT article_id FROM article_keys WHERE source_id IN (\(placeholders))) ORDER BY sort_date DESC, id DESC",
                 arguments: StatementArguments(category.sourceIDs))
             let cutoff = category.maxAge.map { now.timeIntervalSince1970 - $0 }
             var count = 0
@@ -105,7 +110,7 @@ extension ArticleStore {
             }
         }
         released.subtract(kept)
-        guard !released.isEmpty, !protectedSources.isEmpty else { return released }
+        guard !released.isEmpty, !protectedSources.isEmpty || !protectedTerms.isEmpty else { return released }
         var doomed: Set<Int64> = []
         let candidates = Array(released)
         for start in stride(from: 0, to: candidates.count, by: 500) {
@@ -116,6 +121,12 @@ extension ArticleStore {
                 db, sql: "SELECT article_id, source_id FROM article_keys WHERE article_id IN (\(list))", arguments: StatementArguments(batch))
             where protectedSources.contains(row[1]) {
                 isProtected.insert(row[0])
+            }
+            if !protectedTerms.isEmpty {
+                for row in try Row.fetchAll(db, sql: "SELECT id, categories FROM articles WHERE id IN (\(list))", arguments: StatementArguments(batch)) {
+                    let terms = (row[1] as String?).flatMap(StoredJSON.strings) ?? []
+                    if terms.contains(where: { protectedTerms.contains($0.lowercased()) }) { isProtected.insert(row[0]) }
+                }
             }
             doomed.formUnion(batch.filter { !isProtected.contains($0) })
         }

@@ -40,18 +40,16 @@ public enum CanonicalURL {
         canonicalParts(url)?.body
     }
 
-    /// The site a URL belongs to, for "is this the original publisher": the host's last two labels
-    /// (three under a two-letter country code with a generic second level, as in `bbc.co.uk`), so
-    /// `www.example.org`, `feeds.example.org` and `example.org` are one site. A heuristic, not the
-    /// Public Suffix List. Nil without a host; an IP address is its own site.
+    /// The site a URL belongs to, for "is this the original publisher": its host without a leading
+    /// `www.`, `feeds.`, `feed.`, `rss.` or `m.`, so `www.example.org`, `feeds.example.org` and
+    /// `example.org` are one site while `a.github.io` and `b.github.io` stay two. Nil without a host.
     public static func siteKey(of url: String) -> String? {
-        guard let host = URLReference.host(of: url) else { return nil }
-        let labels = host.split(separator: ".")
-        if host.contains(":") || labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) { return host }
-        guard labels.count > 2 else { return host }
-        let genericSecondLevel: Set<Substring> = ["co", "com", "net", "org", "ac", "gov", "edu", "ne", "or"]
-        let take = labels.last!.count == 2 && genericSecondLevel.contains(labels[labels.count - 2]) ? 3 : 2
-        return labels.suffix(take).joined(separator: ".")
+        guard var host = URLReference.host(of: url) else { return nil }
+        for prefix in ["www.", "feeds.", "feed.", "rss.", "m."] where host.hasPrefix(prefix) && host.count > prefix.count {
+            host.removeFirst(prefix.count)
+            break
+        }
+        return host
     }
 
     /// True when a query parameter name is a known tracking parameter (case-insensitive).

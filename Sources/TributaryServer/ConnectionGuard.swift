@@ -14,8 +14,6 @@ final class ConnectionCount: Sendable {
     }
 
     func release() { open.wrappingSubtract(1, ordering: .relaxed) }
-
-    var current: Int { open.load(ordering: .relaxed) }
 }
 
 /// First handler of every connection, in front of the HTTP decoder, so it sees bytes, not requests.
@@ -36,6 +34,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let maxConnections: Int
     private let requestTimeout: TimeAmount
     private var counted = false
+    private var refused = false
     private var deadline: Scheduled<Void>?
 
     init(count: ConnectionCount, maxConnections: Int, requestTimeout: TimeAmount) {
@@ -61,6 +60,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     func handlerRemoved(context: ChannelHandlerContext) { closed() }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if refused { return }  // Only the bare 503 is ever answered.
         if deadline == nil { arm(context: context) }
         context.fireChannelRead(data)
     }
@@ -75,6 +75,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         guard !counted else { return }
         counted = true
         guard count.admit(limit: maxConnections) else {
+            refused = true
             let refusal = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 5\r\n\r\n"
             let buffer = context.channel.allocator.buffer(string: refusal)
             context.writeAndFlush(NIOAny(IOData.byteBuffer(buffer))).whenComplete { _ in context.close(promise: nil) }

@@ -19,7 +19,7 @@ final class StopSignal: @unchecked Sendable {
         }
         self.sources = sources
         for (source, number) in zip(sources, [SIGTERM, SIGINT]) {
-            source.setEventHandler { [self] in deliver(number) }
+            source.setEventHandler { [weak self] in self?.deliver(number) }
             source.resume()
         }
     }
@@ -48,7 +48,7 @@ final class StopSignal: @unchecked Sendable {
         }
         guard isFirst else {
             Diagnostics.line("second signal: exiting now")
-            exit(number == SIGINT ? 130 : 143)
+            exit(number == SIGINT ? ExitCodes.interrupted : ExitCodes.terminated)
         }
         Diagnostics.line("stopping: aborting transfers; sources being stored finish first (signal again to exit now)")
         action?()

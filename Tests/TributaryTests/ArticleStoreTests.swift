@@ -185,6 +185,51 @@ import TributaryTestSupport
         #expect(try await reopened.articles(fromSources: Array(ids.values), limit: 5).map(\.title) == ["The original headline, corrected"])
     }
 
+    /// When a source becomes an article's primary, only the item that made it so becomes the article's
+    /// own: an older copy of the same source stays a copy, also after the index is reloaded from disk.
+    @Test func onlyTheItemThatMadeASourcePrimaryIsOwn() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/store.sqlite"
+        let planet = "https://planet.example/rss", publisher = "https://feeds.example.net/publisher.xml"
+        do {
+            let store = try ArticleStore(path: path)
+            _ = try await store.ingest(Self.refresh(planet, [Self.item("p1", title: "Harbour reopens after storm", link: "https://news.example/h")]), now: Self.now)
+            // The publisher's feed does not yet say its site: its first copy is only a copy.
+            _ = try await store.ingest(
+                Self.refresh(publisher, [Self.item("n0", title: "Harbour reopens, early copy", link: "https://news.example/h?utm_source=x")]), now: Self.now)
+            var withSite = Self.refresh(publisher, [Self.item("n1", title: "Harbour reopens after storm", link: "https://news.example/h")])
+            withSite.siteLink = "https://news.example/"
+            _ = try await store.ingest(withSite, now: Self.now)
+        }
+        let reopened = try ArticleStore(path: path)  // Index rebuilt from article_keys.
+        let ids = try await reopened.ensureSources([planet, publisher])
+        #expect(try await reopened.articles(fromSources: Array(ids.values), limit: 5).first?.primarySource.url == publisher)
+        var copy = Self.refresh(publisher, [Self.item("n0", title: "Harbour reopens, early copy, edited", link: "https://news.example/h?utm_source=x")])
+        copy.siteLink = "https://news.example/"
+        #expect(try await reopened.ingest(copy, now: Self.now).updated == 0)
+        #expect(try await reopened.articles(fromSources: Array(ids.values), limit: 5).map(\.title) == ["Harbour reopens after storm"])
+    }
+
+    /// A category pulling items in by their terms (`match_categories`) and without rules of its own
+    /// protects them from another category's retention; held-back articles do not use up a count.
+    @Test func categoryRetentionSparesArticlesOthersPullInByTerm() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try ArticleStore(path: directory.path + "/store.sqlite", policy: StorePolicy(maxAge: nil, maxPerSource: nil))
+        let a = "https://a.example/feed"
+        var tagged = Self.item("a2", title: "Older story about the harbour", link: "https://a.example/2", hoursAgo: 2)
+        tagged.categories = ["Harbour"]
+        _ = try await store.ingest(
+            Self.refresh(a, [Self.item("a1", title: "Newest story of them all", link: "https://a.example/1", hoursAgo: 1), tagged,
+                Self.item("a3", title: "Oldest story with no tag", link: "https://a.example/3", hoursAgo: 3)]), now: Self.now)
+        let ids = try await store.ensureSources([a])
+        let deleted = try await store.prune(
+            now: Self.now, categories: [CategoryRetention(sourceIDs: [ids[a]!], maxAge: nil, maxCount: 1)], protectedTerms: ["harbour"])
+        #expect(deleted == 1)
+        #expect(try await store.articles(fromSources: [ids[a]!], limit: 5).compactMap(\.title) == ["Newest story of them all", "Older story about the harbour"])
+    }
+
     @Test func futureDatesAreClampedToFirstSeen() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }

@@ -171,4 +171,13 @@ import TributaryTestSupport
         #expect(taken > 100)  // The comparison above ran on enough plain URLs.
         #expect(CanonicalURL.simpleParts("https://site.example.com/2025/12/31/a-story-0") != nil)
     }
+
+    /// The original publisher's site: a host without `www.`/`feeds.`-style prefixes; hosted blogs on
+    /// one platform stay distinct sites.
+    @Test func siteKeys() {
+        #expect(CanonicalURL.siteKey(of: "https://www.news.example/a") == CanonicalURL.siteKey(of: "https://feeds.news.example/rss"))
+        #expect(CanonicalURL.siteKey(of: "https://news.example/") == "news.example")
+        #expect(CanonicalURL.siteKey(of: "https://alice.github.io/post") != CanonicalURL.siteKey(of: "https://bob.github.io/"))
+        #expect(CanonicalURL.siteKey(of: "file:///tmp/feed.xml") == nil)
+    }
 }

@@ -7,6 +7,7 @@ import Synchronization
 import Testing
 import TributaryConfig
 import TributaryCore
+@testable import TributaryServer
 import TributaryTestSupport
 
 /// N15–N20 through the `Aggregator`: what a status does to the source's state in the store, and that
@@ -177,10 +178,17 @@ extension CatalogNetworkTests {
             """
         let configuration = try ConfigLoader.load(path: try directory.write("feeds.yaml", yaml))
         let lines = LogLines()
-        let aggregator = try Aggregator(configuration: configuration, logger: Logger(label: "n21") { _ in lines })
+        let logger = Logger(label: "n21") { _ in lines }
+        let aggregator = try Aggregator(configuration: configuration, logger: logger)
+        let expected = "\(server.baseURL)/a.xml: TLS certificate verification is off for this source (insecure: true)"
+        // `serve`'s scheduler logs it, once per cycle that fetches the source.
+        let scheduler = FetchScheduler(
+            aggregator: aggregator, cache: DocumentCache(), health: HealthState(staleAfter: 60), tick: .seconds(60), logger: logger,
+            publisher: nil)
+        await scheduler.cycle()
+        // A run reports it among its warnings (`fetch --verbose` prints them).
         let summary = try await aggregator.run(all: true, now: Self.now)
         #expect(summary.sources.map(\.status) == [.ok, .ok])
-        let expected = "\(server.baseURL)/a.xml: TLS certificate verification is off for this source (insecure: true)"
         #expect(summary.warnings.filter { $0.contains("verification is off") } == [expected])
         #expect(lines.all.filter { $0.hasPrefix("warning") && $0.contains(expected) }.count == 1)
     }

@@ -105,6 +105,7 @@ import TributaryTestSupport
                 return (refused, false)
             }
             #expect(refused.data.hasPrefix("HTTP/1.1 503"), "\(refused.data.prefix(80))")
+            #expect(!refused.data.contains("200 OK"), "the refused connection's request was answered too")
             #expect(refused.closed)
             #expect(served, "no request was served after the idle connections closed")
         }
