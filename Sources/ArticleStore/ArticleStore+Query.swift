@@ -40,22 +40,27 @@ extension ArticleStore {
             let placeholders = Array(repeating: "?", count: sourceIDs.count).joined(separator: ",")
             var arguments = StatementArguments(sourceIDs)
             arguments += [limit]
-            // Two plans, each cheap where the other is not: collecting the sources' articles and sorting
-            // them costs their count C; walking the newest articles until `limit` of them belong to
-            // the sources costs about limit * total / C. Counting C reads only an index.
-            let carried = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM article_keys WHERE source_id IN (\(placeholders))",
-                arguments: StatementArguments(sourceIDs)) ?? 0
-            let total = try Int.fetchOne(db, sql: "SELECT MAX(id) FROM articles") ?? 0
-            let walksNewest = Double(carried) * Double(carried) > Double(limit) * Double(total)
-            // Ids first (from indexes only), then the rows of just those: sorting whole rows would
-            // drag every candidate's text through SQLite's sorter.
-            let chosen = walksNewest
-                ? "SELECT a.id FROM articles a WHERE a.held = 0 AND EXISTS (SELECT 1 FROM article_keys k WHERE k.article_id = a.id AND k.source_id IN (\(placeholders))) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?"
-                : "SELECT a.id FROM articles a INDEXED BY articles_membership WHERE a.held = 0 AND a.id IN (SELECT article_id FROM article_keys WHERE source_id IN (\(placeholders))) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?"
-            let order = try Int64.fetchAll(db, sql: chosen, arguments: arguments)
             let refs = try sourceRefsCache ?? Self.sourceRefs(db)
             sourceRefsCache = refs
+            // Three plans. Every source of the store: no membership test at all. Otherwise, collecting
+            // the sources' articles and sorting them costs their count C; walking the newest articles
+            // until `limit` of them belong to the sources costs about limit * total / C. C is estimated
+            // from the share of sources (both plans give the same answer; only their cost differs).
+            let total = try Int.fetchOne(db, sql: "SELECT MAX(id) FROM articles") ?? 0
+            let members = Set(sourceIDs)
+            let carried = Double(total) * Double(members.count) / Double(max(1, refs.count))
+            let chosen: String
+            if refs.keys.allSatisfy(members.contains) {
+                chosen = "SELECT id FROM articles WHERE held = 0 ORDER BY sort_date DESC, id DESC LIMIT ?"
+                arguments = [limit]
+            } else if carried * carried > Double(limit) * Double(total) {
+                chosen = "SELECT a.id FROM articles a WHERE a.held = 0 AND EXISTS (SELECT 1 FROM article_keys k WHERE k.article_id = a.id AND k.source_id IN (\(placeholders))) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?"
+            } else {
+                // Ids first (from indexes only), then the rows of just those: sorting whole rows would
+                // drag every candidate's text through SQLite's sorter.
+                chosen = "SELECT a.id FROM articles a INDEXED BY articles_membership WHERE a.held = 0 AND a.id IN (SELECT article_id FROM article_keys WHERE source_id IN (\(placeholders))) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?"
+            }
+            let order = try Int64.fetchAll(db, sql: chosen, arguments: arguments)
             var attributions: [Int64: [Attribution]] = [:]
             var articles: [Int64: StoredArticle] = [:]
             if !order.isEmpty {
@@ -86,7 +91,6 @@ extension ArticleStore {
                         image: row[Column.image], primarySource: primary, sources: [primary], dedupRule: row[Column.dedupRule])
                 }
             }
-            let members = Set(sourceIDs)
             var result: [StoredArticle] = []
             result.reserveCapacity(order.count)
             for articleID in order {
