@@ -28,6 +28,15 @@ class Handler(socketserver.StreamRequestHandler):
         head = f"HTTP/1.1 {status}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers)
         self.wfile.write((head + "Connection: close\r\n\r\n").encode() + body)
 
+    def stream(self, chunks, terminate):
+        """A chunked 200 of `chunks` x 64 KiB; `terminate` sends the final zero-length chunk."""
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
+        for _ in range(chunks):
+            self.wfile.write(chunk)
+        if terminate:
+            self.wfile.write(b"0\r\n\r\n")
+
     def handle(self):
         line = self.rfile.readline(65536).decode("latin-1")
         while self.rfile.readline(65536) not in (b"\r\n", b"\n", b""):
@@ -39,17 +48,10 @@ class Handler(socketserver.StreamRequestHandler):
             if kind == "ok":
                 body = FEED.replace("{path}", path).encode()
                 self.send("200 OK", [rss, ("Content-Length", len(body))], body)
-            elif kind == "huge":  # N1: endless chunked body
-                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n")
-                chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
-                for _ in range(2000):
-                    self.wfile.write(chunk)
+            elif kind == "huge":  # N1: endless chunked body (131 MB, never terminated)
+                self.stream(2000, terminate=False)
             elif kind == "endless":  # issue 4's measure: a 1 GiB chunked body
-                self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nTransfer-Encoding: chunked\r\n\r\n")
-                chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
-                for _ in range(16384):
-                    self.wfile.write(chunk)
-                self.wfile.write(b"0\r\n\r\n")
+                self.stream(16384, terminate=True)
             elif kind == "declared":  # N2
                 self.send("200 OK", [rss, ("Content-Length", 500_000_000)])
                 time.sleep(5)

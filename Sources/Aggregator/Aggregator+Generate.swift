@@ -14,8 +14,7 @@ extension Aggregator {
 
     /// Builds one category's feed model from the store.
     public func categoryFeed(_ category: CategoryConfig, sourceIDs: [String: Int64], now: Date = Date()) async throws(StoreError) -> CategoryFeed {
-        let members = configuration.sources.filter { category.id == "all" || $0.categories.contains(category.id) }
-        let ids = members.compactMap { sourceIDs[$0.url] }
+        let ids = memberIDs(of: category, sourceIDs: sourceIDs)
         var articles: [StoredArticle]
         if category.filter.isEmpty && category.matchCategories.isEmpty && category.maxAge == nil {
             let found = try await store.articles(fromSources: ids, limit: category.limit, splitting: Self.splitRules(category.dedupe))
@@ -103,10 +102,7 @@ extension Aggregator {
         var read = 0, render = 0, write = 0
         var total: Int { read + render + write }
 
-        static func milliseconds(since start: ContinuousClock.Instant) -> Int {
-            let elapsed = ContinuousClock.now - start
-            return Int(elapsed.components.seconds) * 1000 + Int(elapsed.components.attoseconds / 1_000_000_000_000_000)
-        }
+        static func milliseconds(since start: ContinuousClock.Instant) -> Int { (ContinuousClock.now - start).milliseconds }
     }
 
     /// Writes every document; returns the names of files whose bytes changed.

@@ -127,7 +127,7 @@ public final class Aggregator: Sendable {
         try await store.prune(
             now: now, categories: categoryRetention(sourceIDs: sourceIDs), protectedSources: protectedSources(sourceIDs: sourceIDs),
             protectedTerms: Set(
-                configuration.categories.filter { $0.retentionMaxAge == nil && $0.retentionMaxCount == nil }
+                configuration.categories.filter { !$0.hasRetention }
                     .flatMap(\.matchCategories).map { $0.lowercased() }))
         let changed = try await generateIfStale(now: now)
         return RunSummary(sources: outcomes.compactMap { $0 }, warnings: warnings, changedFiles: changed)
@@ -135,16 +135,21 @@ public final class Aggregator: Sendable {
 
     /// The retention rules of categories that have some, by source row id.
     func categoryRetention(sourceIDs: [String: Int64]) -> [CategoryRetention] {
-        configuration.categories.filter { $0.retentionMaxAge != nil || $0.retentionMaxCount != nil }.map { category in
+        configuration.categories.filter(\.hasRetention).map { category in
             CategoryRetention(
-                sourceIDs: configuration.sources.filter { $0.categories.contains(category.id) }.compactMap { sourceIDs[$0.url] },
+                sourceIDs: memberIDs(of: category, sourceIDs: sourceIDs),
                 maxAge: category.retentionMaxAge.map(FetchSchedule.seconds), maxCount: category.retentionMaxCount)
         }
     }
 
+    /// Row ids of a category's sources (every source for `all`).
+    func memberIDs(of category: CategoryConfig, sourceIDs: [String: Int64]) -> [Int64] {
+        configuration.sources.filter { category.id == "all" || $0.categories.contains(category.id) }.compactMap { sourceIDs[$0.url] }
+    }
+
     /// Sources whose articles category rules never prune: those in a category without rules, or in none.
     func protectedSources(sourceIDs: [String: Int64]) -> Set<Int64> {
-        let limited = Set(configuration.categories.filter { $0.retentionMaxAge != nil || $0.retentionMaxCount != nil }.map(\.id))
+        let limited = Set(configuration.categories.filter(\.hasRetention).map(\.id))
         let protected = configuration.sources.filter { source in
             source.categories.isEmpty || source.categories.contains { !limited.contains($0) }
         }

@@ -10,11 +10,11 @@ public struct SourceRefresh: Sendable {
     public var title: String?
     /// Feed site link.
     public var siteLink: String?
-    /// Items in document order.
-    public let items: [ParsedItem]
-    /// The items with their keys, output ids and JSON columns, computed here (by the caller's task,
-    /// concurrently with other sources) rather than in the store's writer.
+    /// The items in document order, with their keys, output ids and JSON columns, computed here (by
+    /// the caller's task, concurrently with other sources) rather than in the store's writer.
     let prepared: [PreparedItem]
+    /// Items in document order.
+    public var items: [ParsedItem] { prepared.map(\.item) }
     /// New validators.
     public var etag: String?
     /// New Last-Modified.
@@ -34,7 +34,6 @@ public struct SourceRefresh: Sendable {
         self.url = url
         self.title = title
         self.siteLink = siteLink
-        self.items = items
         self.prepared = items.map { PreparedItem(sourceURL: url, item: $0) }
         self.etag = etag
         self.lastModified = lastModified
@@ -65,7 +64,7 @@ extension ArticleStore {
             var gainedArticles = false
             let isHeld = try floodGuardHolds(db, sourceID: sourceID, keys: keyed, index: index)
             if isHeld {
-                result.warnings.append("\(refresh.url): \(refresh.items.count) items, most of them new, arrived at once; held back from publication (review, then `tributary sources release \(refresh.url)`)")
+                result.warnings.append("\(refresh.url): \(refresh.prepared.count) items, most of them new, arrived at once; held back from publication (review, then `tributary sources release \(refresh.url)`)")
             }
             for keys in keyed {
                 let item = keys.item
@@ -213,7 +212,7 @@ extension ArticleStore {
             .execute(arguments: [sourceID, newLink, articleID])
         let formerOwn = try String.fetchAll(
             db, sql: "SELECT guid FROM article_keys WHERE article_id = ? AND source_id = ? AND rule = 'own'", arguments: [articleID, primaryID])
-        for guid in formerOwn { index.bySourceGUID["\(primaryID)\u{1F}\(guid)"]?.isOwn = false }
+        for guid in formerOwn { index.bySourceGUID[DedupKeys.sourceGUID(sourceID: primaryID, guid: guid)]?.isOwn = false }
         try db.cachedStatement(sql: "UPDATE article_keys SET rule = 'url' WHERE article_id = ? AND source_id = ? AND rule = 'own'")
             .execute(arguments: [articleID, primaryID])
         try db.cachedStatement(sql: "UPDATE article_keys SET rule = 'own' WHERE article_id = ? AND source_id = ? AND guid = ?")

@@ -62,7 +62,7 @@ extension ArticleStore {
                 for row in try Row.fetchAll(db, sql: "SELECT source_id, guid FROM article_keys WHERE article_id = ?", arguments: [id]) {
                     let sourceID: Int64 = row[0]
                     let guid: String = row[1]
-                    try Self.tombstone(db, key: "g:\(sourceID)\u{1F}\(guid)", expires: expires)
+                    try Self.tombstone(db, key: "g:" + DedupKeys.sourceGUID(sourceID: sourceID, guid: guid), expires: expires)
                 }
                 if let url = try String.fetchOne(db, sql: "SELECT canonical_url FROM articles WHERE id = ?", arguments: [id]) {
                     try Self.tombstone(db, key: "u:" + url, expires: expires)

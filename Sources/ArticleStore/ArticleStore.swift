@@ -213,7 +213,7 @@ public actor ArticleStore {
         while let row = try keys.next() {
             let sourceID: Int64 = row[0]
             let guid: String = row[1]
-            fresh.bySourceGUID["\(sourceID)\u{1F}\(guid)"] = DedupIndex.GUIDEntry(article: row[2], isOwn: row[3])
+            fresh.bySourceGUID[DedupKeys.sourceGUID(sourceID: sourceID, guid: guid)] = DedupIndex.GUIDEntry(article: row[2], isOwn: row[3])
         }
         let articles = try Row.fetchCursor(db, sql: "SELECT id, canonical_url, fingerprint, sort_date, content_hash FROM articles")
         while let row = try articles.next() {

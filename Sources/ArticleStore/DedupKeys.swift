@@ -40,9 +40,12 @@ struct DedupKeys {
     let prepared: PreparedItem
 
     init(sourceID: Int64, prepared: PreparedItem) {
-        sourceGUID = "\(sourceID)\u{1F}\(prepared.item.id)"
+        sourceGUID = Self.sourceGUID(sourceID: sourceID, guid: prepared.item.id)
         self.prepared = prepared
     }
+
+    /// The key of rule 1 (and, behind "g:", of a tombstone): "<source row id>\u{1F}<guid>".
+    static func sourceGUID(sourceID: Int64, guid: String) -> String { "\(sourceID)\u{1F}\(guid)" }
 
     var item: ParsedItem { prepared.item }
     var canonicalURL: String? { prepared.canonicalURL }

@@ -22,16 +22,9 @@ enum StoredJSON {
     }
 
     static func strings(_ text: String) -> [String]? {
-        var text = text
-        return text.withUTF8 { bytes -> [String]? in
-            var reader = Reader(bytes: bytes)
-            guard case .array(let values)? = reader.document() else { return nil }
-            var strings: [String] = []
-            for value in values {
-                guard case .string(let string) = value else { return nil }
-                strings.append(string)
-            }
-            return strings
+        array(text) { value in
+            guard case .string(let string) = value else { return nil }
+            return string
         }
     }
 
@@ -51,13 +44,22 @@ enum StoredJSON {
     }
 
     private static func objects<T>(_ text: String, _ make: ([(String, Value)]) -> T?) -> [T]? {
+        array(text) { value in
+            guard case .object(let fields) = value else { return nil }
+            return make(fields)
+        }
+    }
+
+    /// A JSON array whose every element `element` accepts; nil otherwise.
+    private static func array<T>(_ text: String, _ element: (Value) -> T?) -> [T]? {
         var text = text
         return text.withUTF8 { bytes -> [T]? in
             var reader = Reader(bytes: bytes)
             guard case .array(let values)? = reader.document() else { return nil }
             var result: [T] = []
+            result.reserveCapacity(values.count)
             for value in values {
-                guard case .object(let fields) = value, let made = make(fields) else { return nil }
+                guard let made = element(value) else { return nil }
                 result.append(made)
             }
             return result

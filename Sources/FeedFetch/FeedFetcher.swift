@@ -130,19 +130,8 @@ public final class FeedFetcher: Sendable {
     /// What the per-host limit counts by: host and port ("example.org:443"), so two servers on one
     /// host name but different ports are limited separately, and explicit default ports match.
     static func connectionKey(of url: String) -> String {
-        let host = URLReference.host(of: url) ?? ""
-        let isHTTPS = URLReference.scheme(of: url) == "https"
-        var port = isHTTPS ? "443" : "80"
-        if let schemeEnd = url.range(of: "://") {
-            let rest = url[schemeEnd.upperBound...]
-            var authority = rest[..<(rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex)]
-            if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-            let afterHost = authority.lastIndex(of: "]").map { authority[$0...] } ?? authority
-            if let colon = afterHost.lastIndex(of: ":"), !afterHost[afterHost.index(after: colon)...].isEmpty {
-                port = String(afterHost[afterHost.index(after: colon)...])
-            }
-        }
-        return host + ":" + port
+        let port = URLReference.port(of: url) ?? (URLReference.scheme(of: url) == "https" ? 443 : 80)
+        return (URLReference.host(of: url) ?? "") + ":" + String(port)
     }
 
     /// URL without userinfo, for messages.

@@ -50,11 +50,3 @@ public enum TributaryVersion {
     /// Semantic version.
     public static let string = "0.1.0"
 }
-
-extension Duration {
-    /// Whole milliseconds, for libcurl's *_MS options.
-    var milliseconds: Int {
-        let (seconds, attoseconds) = components
-        return Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
-    }
-}

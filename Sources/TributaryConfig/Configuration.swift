@@ -139,6 +139,8 @@ public struct CategoryConfig: Sendable, Equatable {
     /// `retention.max_count`: beyond its newest this many articles, the category's may be pruned.
     /// (An article is pruned only when every category it appears in lets it go.)
     public var retentionMaxCount: Int?
+    /// The category has `retention` rules of its own.
+    public var hasRetention: Bool { retentionMaxAge != nil || retentionMaxCount != nil }
     /// 1-based line in feeds.yaml.
     public var line: Int
 

@@ -65,19 +65,37 @@ public enum URLReference {
     /// when there is no authority, when the host is empty (`"file:///etc"`) or when an IPv6
     /// literal has no closing bracket.
     public static func host(of s: String) -> String? {
+        guard let (host, _) = hostAndPort(of: s), !host.isEmpty else { return nil }
+        return host.lowercased()
+    }
+
+    /// Explicit port number (`8080` in `"http://example.org:8080/"`), or nil when the URL has none
+    /// (or it is not a number).
+    public static func port(of s: String) -> Int? {
+        hostAndPort(of: s)?.port.flatMap { Int($0) }
+    }
+
+    /// Host (IPv6 without brackets) and the text after its ":", from the authority without userinfo.
+    private static func hostAndPort(of s: String) -> (host: Substring, port: Substring?)? {
         guard let authority = Components(trimmed(s)).authority else { return nil }
         var hostPort = authority
         if let at = hostPort.utf8.lastIndex(of: ASCII.at) {
             hostPort = hostPort[hostPort.utf8.index(after: at)...]
         }
+        var rest: Substring
         let host: Substring
         if hostPort.utf8.first == ASCII.openBracket {
             guard let close = hostPort.utf8.firstIndex(of: ASCII.closeBracket) else { return nil }
             host = hostPort[hostPort.utf8.index(after: hostPort.startIndex)..<close]
+            rest = hostPort[hostPort.utf8.index(after: close)...]
         } else {
-            host = hostPort[..<(hostPort.utf8.firstIndex(of: ASCII.colon) ?? hostPort.endIndex)]
+            let colon = hostPort.utf8.firstIndex(of: ASCII.colon) ?? hostPort.endIndex
+            host = hostPort[..<colon]
+            rest = hostPort[colon...]
         }
-        return host.isEmpty ? nil : host.lowercased()
+        guard rest.utf8.first == ASCII.colon else { return (host, nil) }
+        rest.removeFirst()
+        return (host, rest.isEmpty ? nil : rest)
     }
 
     // MARK: - Internals shared with CanonicalURL

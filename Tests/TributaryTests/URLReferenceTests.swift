@@ -183,4 +183,13 @@ import Testing
         #expect(URLReference.removeDotSegments("/a/b/c/./../../g") == "/a/g")
         #expect(URLReference.removeDotSegments("mid/content=5/../6") == "mid/6")
     }
+
+    @Test func explicitPorts() {
+        #expect(URLReference.port(of: "http://a.example:8080/x") == 8080)
+        #expect(URLReference.port(of: "https://user:pass@[::1]:81/") == 81)
+        #expect(URLReference.port(of: "http://[::1]/") == nil)
+        #expect(URLReference.port(of: "http://a.example/") == nil)
+        #expect(URLReference.port(of: "http://a.example:/") == nil)
+        #expect(URLReference.host(of: "https://user:pass@[::1]:81/") == "::1")
+    }
 }
