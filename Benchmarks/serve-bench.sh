@@ -2,13 +2,15 @@
 # Serving benchmark: `tributary serve` and nginx serving the same ~200 KB feed, side by side,
 # with wrk -t2 -c64 -d10s in three modes: plain, gzip (pre-compressed on both), conditional (304).
 #
-#   Benchmarks/serve-bench.sh [SECONDS]        (needs wrk and nginx-light; release build of tributary)
+#   Benchmarks/serve-bench.sh [SECONDS] [ROUNDS]   (needs wrk and nginx-light; release build of tributary)
 #
-# Loopback only. Prints one line per mode with both req/s figures and the ratio.
+# Loopback only. Each mode runs ROUNDS times (default 3), tributary and nginx alternating, so a
+# noisy neighbour on the machine hits both alike; prints every round and the medians with their ratio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${SHARED:-../shared}
 seconds=${1:-10}
+rounds=${2:-3}
 binary=.build/release/tributary
 [ -x "$binary" ] || swift build -c release --product tributary
 work=$(mktemp -d)
@@ -36,15 +38,22 @@ etag_n=$(curl -sI http://127.0.0.1:18082/bench.xml | tr -d '\r' | awk -F': ' 'to
 [ "$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag_n" http://127.0.0.1:18082/bench.xml)" = 304 ]
 
 rate() { wrk -t2 -c64 -d"${seconds}s" "$@" 2>&1 | awk '/Requests\/sec/{print $2}'; }
-echo "feed: $size bytes; wrk -t2 -c64 -d${seconds}s; $(nproc) cores"
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+echo "feed: $size bytes; wrk -t2 -c64 -d${seconds}s; $rounds rounds; $(nproc) cores"
 printf '%-12s %14s %14s %8s\n' mode tributary nginx ratio
 for mode in plain gzip conditional; do
-    case $mode in
-    plain) t=$(rate http://127.0.0.1:18081/bench.xml); n=$(rate http://127.0.0.1:18082/bench.xml) ;;
-    gzip) t=$(rate -H 'Accept-Encoding: gzip' http://127.0.0.1:18081/bench.xml)
-          n=$(rate -H 'Accept-Encoding: gzip' http://127.0.0.1:18082/static/bench.xml) ;;
-    conditional) t=$(rate -H "If-None-Match: $etag_t" http://127.0.0.1:18081/bench.xml)
-          n=$(rate -H "If-None-Match: $etag_n" http://127.0.0.1:18082/bench.xml) ;;
-    esac
-    printf '%-12s %14s %14s %8s\n' "$mode" "$t" "$n" "$(python3 -c "print(f'{$t/$n:.2f}x')")"
+    ts=(); ns=()
+    for _ in $(seq "$rounds"); do
+        case $mode in
+        plain) t=$(rate http://127.0.0.1:18081/bench.xml); n=$(rate http://127.0.0.1:18082/bench.xml) ;;
+        gzip) t=$(rate -H 'Accept-Encoding: gzip' http://127.0.0.1:18081/bench.xml)
+              n=$(rate -H 'Accept-Encoding: gzip' http://127.0.0.1:18082/static/bench.xml) ;;
+        conditional) t=$(rate -H "If-None-Match: $etag_t" http://127.0.0.1:18081/bench.xml)
+              n=$(rate -H "If-None-Match: $etag_n" http://127.0.0.1:18082/bench.xml) ;;
+        esac
+        ts+=("$t"); ns+=("$n")
+        printf '  %-10s %14s %14s %8s\n' "$mode" "$t" "$n" "$(python3 -c "print(f'{$t/$n:.2f}x')")"
+    done
+    t=$(median "${ts[@]}"); n=$(median "${ns[@]}")
+    printf '%-12s %14s %14s %8s  (medians)\n' "$mode" "$t" "$n" "$(python3 -c "print(f'{$t/$n:.2f}x')")"
 done

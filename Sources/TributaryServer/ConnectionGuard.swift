@@ -21,9 +21,14 @@ final class ConnectionCount: Sendable {
 /// - **Connection cap:** a connection beyond `ServerLimits.maxConnections` gets a bare 503 and is closed.
 /// - **Request deadline:** once bytes arrive while no response is being written, the server must have
 ///   started answering within `ServerLimits.requestTimeout`, or the connection is closed. A client
-///   dripping its request head or body a byte at a time cannot hold a connection. A connection that
-///   sends nothing is Hummingbird's idle timeout's (it counts only complete request parts, so alone it
-///   would let a dripped body keep a connection open for ever).
+///   dripping its request head or body a byte at a time cannot hold a connection.
+/// - **Idle timeout:** a connection with no request under way and no bytes in or out for
+///   `ServerLimits.idleTimeout` is closed. (Hummingbird's own idle handler counts only the requests
+///   its router sees; `DocumentFastPath` answers most of them before that, so the guard, which sees
+///   the bytes of both, keeps the time.)
+///
+/// One timer per connection, firing at most once per `requestTimeout`: a request costs two clock
+/// reads, not a scheduled task.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -33,14 +38,19 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private let count: ConnectionCount
     private let maxConnections: Int
     private let requestTimeout: TimeAmount
+    private let idleTimeout: TimeAmount?
     private var counted = false
     private var refused = false
-    private var deadline: Scheduled<Void>?
+    /// When the first byte of a request not yet answered arrived.
+    private var requestStarted: NIODeadline?
+    private var lastActivity = NIODeadline.now()
+    private var timer: Scheduled<Void>?
 
-    init(count: ConnectionCount, maxConnections: Int, requestTimeout: TimeAmount) {
+    init(count: ConnectionCount, limits: ServerLimits) {
         self.count = count
-        self.maxConnections = maxConnections
-        self.requestTimeout = requestTimeout
+        self.maxConnections = limits.maxConnections
+        self.requestTimeout = limits.requestTimeout
+        self.idleTimeout = limits.idleTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -61,13 +71,15 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if refused { return }  // Only the bare 503 is ever answered.
-        if deadline == nil { arm(context: context) }
+        lastActivity = .now()
+        if requestStarted == nil { requestStarted = lastActivity }
+        armTimer(context: context)
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        deadline?.cancel()
-        deadline = nil
+        requestStarted = nil
+        lastActivity = .now()
         context.write(data, promise: promise)
     }
 
@@ -78,46 +90,77 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             refused = true
             let refusal = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 5\r\n\r\n"
             let buffer = context.channel.allocator.buffer(string: refusal)
-            context.writeAndFlush(NIOAny(IOData.byteBuffer(buffer))).whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(NIOAny(IOData.byteBuffer(buffer))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             return
         }
+        lastActivity = .now()
+        armTimer(context: context)
     }
 
     private func closed() {
-        deadline?.cancel()
-        deadline = nil
+        timer?.cancel()
+        timer = nil
         if counted {
             counted = false
             count.release()
         }
     }
 
-    private func arm(context: ChannelHandlerContext) {
+    /// When the connection is due to be closed as things stand: the request deadline while a
+    /// request is under way, else the idle deadline.
+    private var deadline: NIODeadline? {
+        if let requestStarted { return requestStarted + requestTimeout }
+        return idleTimeout.map { lastActivity + $0 }
+    }
+
+    /// Arms the timer for the deadline, but never further ahead than `requestTimeout`: a request that
+    /// starts while the timer waits for an idle deadline is then still caught on time (the timer fires
+    /// first and re-arms for the request's own deadline), and no read ever has to move the timer.
+    private func armTimer(context: ChannelHandlerContext) {
+        guard timer == nil, counted else { return }
+        var target = NIODeadline.now() + requestTimeout
+        if let deadline, deadline < target { target = deadline }
         let loop = context.eventLoop.assumeIsolatedUnsafeUnchecked()
-        deadline = loop.scheduleTask(in: requestTimeout) { [self] in
-            deadline = nil
-            context.close(promise: nil)
+        timer = loop.scheduleTask(deadline: target) { [self] in
+            timer = nil
+            if let due = deadline, due <= .now() {
+                context.close(promise: nil)
+            } else {
+                armTimer(context: context)
+            }
         }
     }
 }
 
-/// HTTP/1.1 child channel with a `ConnectionGuard` in front of Hummingbird's own pipeline.
+/// HTTP/1.1 child channel with a `ConnectionGuard` in front of Hummingbird's own pipeline and,
+/// given routes, a `DocumentFastPath` right after the guard.
 struct GuardedHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
     let inner: HTTP1Channel
     let limits: ServerLimits
     let count: ConnectionCount
+    let routes: FeedRoutes?
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         do {
-            let guardHandler = ConnectionGuard(
-                count: count, maxConnections: limits.maxConnections, requestTimeout: limits.requestTimeout)
-            try channel.pipeline.syncOperations.addHandler(guardHandler, position: .first)
+            try channel.pipeline.syncOperations.addHandler(ConnectionGuard(count: count, limits: limits), position: .first)
+            // A whole feed fits under the high-water mark, so sending one does not flip the channel's
+            // writability (two events across the pipeline per request); the fast path still pauses
+            // at the mark (see `DocumentFastPath`).
+            try channel.syncOptions?.setOption(
+                ChannelOptions.writeBufferWaterMark, value: .init(low: 256 * 1024, high: 1024 * 1024))
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
-        return inner.setup(channel: channel, logger: logger)
+        let value = inner.setup(channel: channel, logger: logger)
+        guard let routes else { return value }
+        return value.flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            let fastPath = DocumentFastPath(cache: routes.cache, counters: routes.counters, maxHeadBytes: limits.maxHeaderListBytes)
+            try pipeline.addHandler(fastPath, position: .after(pipeline.handler(type: ConnectionGuard.self)))
+            return value
+        }
     }
 
     func handle(value: Value, logger: Logger) async {

@@ -4,22 +4,72 @@ import Hummingbird
 import Synchronization
 import TributaryCore
 
-/// A generated document held in memory, ready to send.
-public struct ServedDocument: Sendable {
+/// A generated document held in memory, ready to send: bodies and answers built once per generation,
+/// shared by every request (a lookup costs one reference, a request copies no header).
+public final class ServedDocument: Sendable {
     /// The bytes.
-    public var body: ByteBuffer
+    public let body: ByteBuffer
     /// The bytes gzip-compressed once, when worth it.
-    public var gzipBody: ByteBuffer?
+    public let gzipBody: ByteBuffer?
     /// Strong ETag of `body`.
-    public var etag: String
+    public let etag: String
     /// Last-Modified (RFC 822) of the file.
-    public var lastModified: String
+    public let lastModified: String
     /// Modification time, for If-Modified-Since.
-    public var modified: Date
+    public let modified: Date
     /// Content-Type.
-    public var contentType: String
-    /// Headers every response for this document carries (type, validators, Vary, CORS), built once.
-    public var baseHeaders: HTTPFields
+    public let contentType: String
+    /// 200 with the plain body's length.
+    public let plainResponse: HTTPResponse
+    /// 200 with the gzip body's length, when there is a gzip body.
+    public let gzipResponse: HTTPResponse?
+    /// 304: validators, type, Vary, CORS and Cache-Control, no length.
+    public let notModifiedResponse: HTTPResponse
+    /// The three heads serialized for HTTP/1.1 (status line and fields, without the Date field and
+    /// the blank line that ends a head), for `DocumentFastPath`.
+    let plainHead: [UInt8]
+    let gzipHead: [UInt8]?
+    let notModifiedHead: [UInt8]
+    /// The bodies in files for sendfile(2), when larger than `fileThreshold` (see `DocumentFile`).
+    let plainFile: DocumentFile?
+    let gzipFile: DocumentFile?
+    /// Below this, writing from memory costs less than a file region.
+    static let fileThreshold = 16 * 1024
+
+    init(body: ByteBuffer, gzipBody: ByteBuffer?, etag: String, modified: Date, contentType: String, cacheControl: String, isFeed: Bool) {
+        self.body = body
+        self.gzipBody = gzipBody
+        self.etag = etag
+        self.modified = modified
+        self.contentType = contentType
+        self.lastModified = FeedDate.rfc822(modified)
+        var headers: HTTPFields = [
+            .contentType: contentType, .eTag: etag, .lastModified: lastModified, .vary: "Accept-Encoding",
+            .cacheControl: cacheControl,
+        ]
+        if isFeed { headers[.accessControlAllowOrigin] = "*" }
+        notModifiedResponse = HTTPResponse(status: .notModified, headerFields: headers)
+        var plain = headers
+        plain[.contentLength] = "\(body.readableBytes)"
+        plainResponse = HTTPResponse(status: .ok, headerFields: plain)
+        gzipResponse = gzipBody.map { gzip in
+            var fields = headers
+            fields[.contentEncoding] = "gzip"
+            fields[.contentLength] = "\(gzip.readableBytes)"
+            return HTTPResponse(status: .ok, headerFields: fields)
+        }
+        plainHead = Self.serialize(plainResponse)
+        gzipHead = gzipResponse.map(Self.serialize)
+        notModifiedHead = Self.serialize(notModifiedResponse)
+        plainFile = body.readableBytes > Self.fileThreshold ? DocumentFile(body.readableBytesView) : nil
+        gzipFile = gzipBody.flatMap { $0.readableBytes > Self.fileThreshold ? DocumentFile($0.readableBytesView) : nil }
+    }
+
+    static func serialize(_ response: HTTPResponse) -> [UInt8] {
+        var text = "HTTP/1.1 \(response.status.code) \(response.status.reasonPhrase)\r\n"
+        for field in response.headerFields { text += "\(field.name.rawName): \(field.value)\r\n" }
+        return Array(text.utf8)
+    }
 }
 
 /// Every generated document by name, swapped as a whole after each generation so a reader
@@ -27,9 +77,14 @@ public struct ServedDocument: Sendable {
 /// requests only look names up here.
 public final class DocumentCache: Sendable {
     private let documents = Mutex<[String: ServedDocument]>([:])
+    /// Cache-Control of every document.
+    let cacheControl: String
 
-    /// Creates an empty cache.
-    public init() {}
+    /// Creates an empty cache whose documents tell clients to keep them `maxAgeSeconds`
+    /// (the server ties this to the fetch interval).
+    public init(maxAgeSeconds: Int = 60) {
+        cacheControl = "public, max-age=\(maxAgeSeconds)"
+    }
 
     /// The document with this name, if generated.
     public func document(named name: String) -> ServedDocument? {
@@ -73,12 +128,9 @@ public final class DocumentCache: Sendable {
             }
             body.moveReaderIndex(to: 0)
             let whole = Date(timeIntervalSince1970: modified.timeIntervalSince1970.rounded(.down))
-            let lastModified = FeedDate.rfc822(whole)
-            var headers: HTTPFields = [.contentType: type, .eTag: etag, .lastModified: lastModified, .vary: "Accept-Encoding"]
-            if !name.hasSuffix(".html") { headers[.accessControlAllowOrigin] = "*" }
             fresh[name] = ServedDocument(
-                body: body, gzipBody: gzip, etag: etag, lastModified: lastModified, modified: whole, contentType: type,
-                baseHeaders: headers)
+                body: body, gzipBody: gzip, etag: etag, modified: whole, contentType: type, cacheControl: cacheControl,
+                isFeed: !name.hasSuffix(".html"))
         }
         documents.withLock { $0 = fresh }
     }

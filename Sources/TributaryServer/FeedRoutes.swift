@@ -8,24 +8,23 @@ import TributaryCore
 public struct FeedRoutes: Sendable {
     let cache: DocumentCache
     let health: HealthState
-    let maxAgeSeconds: Int
     let registry: PrometheusCollectorRegistry?
-    let cacheControl: String
+    /// Request counters, shared with the pipeline's `DocumentFastPath`.
+    let counters: RequestCounters?
 
     /// Creates the routes; with a registry, `/metrics` serves it and requests are counted into it.
-    public init(cache: DocumentCache, health: HealthState, maxAgeSeconds: Int, registry: PrometheusCollectorRegistry? = nil) {
+    public init(cache: DocumentCache, health: HealthState, registry: PrometheusCollectorRegistry? = nil) {
         self.registry = registry
-        self.cacheControl = "public, max-age=\(maxAgeSeconds)"
+        self.counters = registry.map { RequestCounters(factory: PrometheusMetricsFactory(registry: $0)) }
         self.cache = cache
         self.health = health
-        self.maxAgeSeconds = maxAgeSeconds
     }
 
     /// Builds the router.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         if let registry {
-            router.add(middleware: RequestMetricsMiddleware(factory: PrometheusMetricsFactory(registry: registry)))
+            if let counters { router.add(middleware: RequestMetricsMiddleware(counters: counters)) }
             router.get("/metrics") { _, _ in
                 Response(
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
@@ -57,21 +56,37 @@ public struct FeedRoutes: Sendable {
                 status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: "not found: no document named \"\(name.prefix(100))\"\(known); see /\n")))
         }
-        var headers = document.baseHeaders
-        headers[.cacheControl] = cacheControl
-        if Self.matches(request.headers[.ifNoneMatch], etag: document.etag)
-            || (request.headers[.ifNoneMatch] == nil && Self.notModifiedSince(request.headers[.ifModifiedSince], document.modified))
-        {
-            return Response(status: .notModified, headers: headers)
+        let variant = Self.variant(
+            of: document, ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince],
+            acceptEncoding: request.headers[.acceptEncoding])
+        let (head, body): (HTTPResponse, ByteBuffer?) =
+            switch variant {
+            case .notModified: (document.notModifiedResponse, nil)
+            case .gzip: (document.gzipResponse ?? document.plainResponse, document.gzipBody)
+            case .plain: (document.plainResponse, document.body)
+            }
+        if request.method == .head || body == nil { return Response(status: head.status, headers: head.headerFields, body: .init()) }
+        return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: body ?? ByteBuffer()))
+    }
+
+    /// Which of a document's answers a GET or HEAD gets.
+    enum Variant {
+        /// 304: the client's validators match.
+        case notModified
+        /// 200 with the gzip body: the client takes gzip and the document has one.
+        case gzip
+        /// 200 with the plain body.
+        case plain
+    }
+
+    /// The answer for these request fields: 304 when `If-None-Match` matches, or, without one,
+    /// when `If-Modified-Since` is not older than the document; else gzip when accepted.
+    /// Shared by the router and `DocumentFastPath`.
+    static func variant(of document: ServedDocument, ifNoneMatch: String?, ifModifiedSince: String?, acceptEncoding: String?) -> Variant {
+        if matches(ifNoneMatch, etag: document.etag) || (ifNoneMatch == nil && notModifiedSince(ifModifiedSince, document.modified)) {
+            return .notModified
         }
-        var body = document.body
-        if let gzip = document.gzipBody, Self.acceptsGzip(request.headers[.acceptEncoding]) {
-            body = gzip
-            headers[.contentEncoding] = "gzip"
-        }
-        headers[.contentLength] = "\(body.readableBytes)"
-        if request.method == .head { return Response(status: .ok, headers: headers, body: .init()) }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
+        return document.gzipBody != nil && acceptsGzip(acceptEncoding) ? .gzip : .plain
     }
 
     static func matches(_ header: String?, etag: String) -> Bool {

@@ -11,8 +11,8 @@ import TributaryConfig
 
 /// Limits of the HTTP server.
 public struct ServerLimits: Sendable {
-    /// Idle keep-alive connections are closed after this.
-    public var idleTimeout: TimeAmount = .seconds(30)
+    /// Idle keep-alive connections are closed after this (nil: never).
+    public var idleTimeout: TimeAmount? = .seconds(30)
     /// Largest header field, and all header fields together.
     public var maxHeaderFieldBytes = 8 * 1024
     /// All header fields together.
@@ -39,9 +39,9 @@ public enum TributaryServer {
     ) -> some ApplicationProtocol {
         let settings = aggregator.configuration.settings
         let interval = Int(settings.fetch.interval.components.seconds)
-        let cache = DocumentCache()
+        let cache = DocumentCache(maxAgeSeconds: max(60, interval / 2))
         let health = HealthState(staleAfter: TimeInterval(max(interval * 3, 600)))
-        let routes = FeedRoutes(cache: cache, health: health, maxAgeSeconds: max(60, interval / 2), registry: registry)
+        let routes = FeedRoutes(cache: cache, health: health, registry: registry)
         let publisher = settings.websubHub.map { WebSubPublisher(hub: $0, baseURL: settings.baseURL, logger: logger) }
         let scheduler = FetchScheduler(
             aggregator: aggregator, cache: cache, health: health, tick: tick, logger: logger, publisher: publisher)
@@ -51,22 +51,25 @@ public enum TributaryServer {
         }
         return Application(
             router: routes.router(),
-            server: server(limits: limits),
+            server: server(limits: limits, routes: routes),
             configuration: .init(address: .hostname(settings.listenHost, port: settings.listenPort), serverName: "Tributary"),
             services: services,
             logger: logger)
     }
 
     /// HTTP/1.1 with Tributary's limits: idle timeout, header sizes, connection cap, request deadline.
-    public static func server(limits: ServerLimits) -> HTTPServerBuilder {
+    /// With `routes`, GET and HEAD of its documents are answered in the pipeline (`DocumentFastPath`).
+    public static func server(limits: ServerLimits, routes: FeedRoutes? = nil) -> HTTPServerBuilder {
         var decoder = HTTP1Channel.Configuration.DecoderConfiguration()
         decoder.maxHeaderFieldSize = limits.maxHeaderFieldBytes
         decoder.maxHeaderListSize = limits.maxHeaderListBytes
-        let configuration = HTTP1Channel.Configuration(idleTimeout: limits.idleTimeout, httpDecoderConfiguration: decoder)
+        // No idle timeout of Hummingbird's: `ConnectionGuard` keeps it (it also sees the fast path's requests).
+        let configuration = HTTP1Channel.Configuration(idleTimeout: nil, httpDecoderConfiguration: decoder)
         let count = ConnectionCount()
         return HTTPServerBuilder { responder in
             GuardedHTTP1Channel(
-                inner: HTTP1Channel(responder: responder, configuration: configuration), limits: limits, count: count)
+                inner: HTTP1Channel(responder: responder, configuration: configuration), limits: limits, count: count,
+                routes: routes)
         }
     }
 }

@@ -22,9 +22,9 @@ import TributaryTestSupport
     }
 
     static func application(_ cache: DocumentCache) -> some ApplicationProtocol {
-        let routes = FeedRoutes(cache: cache, health: HealthState(staleAfter: 60), maxAgeSeconds: 60)
+        let routes = FeedRoutes(cache: cache, health: HealthState(staleAfter: 60))
         return Application(
-            router: routes.router(), server: TributaryServer.server(limits: ServerLimits()),
+            router: routes.router(), server: TributaryServer.server(limits: ServerLimits(), routes: routes),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     }
 

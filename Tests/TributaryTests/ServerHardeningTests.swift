@@ -13,9 +13,9 @@ import TributaryTestSupport
         try directory.write("news.xml", "<rss version=\"2.0\"><channel><title>x</title></channel></rss>")
         let cache = DocumentCache()
         cache.reload(from: directory.path)
-        let routes = FeedRoutes(cache: cache, health: HealthState(staleAfter: 60), maxAgeSeconds: 60, registry: registry)
+        let routes = FeedRoutes(cache: cache, health: HealthState(staleAfter: 60), registry: registry)
         let app = Application(
-            router: routes.router(), server: TributaryServer.server(limits: limits),
+            router: routes.router(), server: TributaryServer.server(limits: limits, routes: routes),
             configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         return (app, directory)
     }
@@ -74,6 +74,38 @@ import TributaryTestSupport
         }
     }
 
+    /// Idle keep-alive connections close after the idle timeout; a connection that keeps asking
+    /// (answered by the fast path, which Hummingbird's own idle handler never sees) stays open.
+    @Test func idleConnectionsCloseAndBusyOnesStayOpen() async throws {
+        var limits = ServerLimits()
+        limits.idleTimeout = .seconds(1)
+        let (app, directory) = try Self.application(limits: limits)
+        defer { directory.remove() }
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let (idleSeconds, busyAnswers) = try await offPool { () throws -> (Double?, Int) in
+                let idle = try RawClient(port: port)
+                let busy = try RawClient(port: port)
+                idle.send("GET /news.xml HTTP/1.1\r\nHost: x\r\n\r\n")
+                _ = idle.read(until: "</rss>", timeout: .seconds(30))
+                let start = ContinuousClock.now
+                var answers = 0
+                while ContinuousClock.now - start < .seconds(3) {  // Three idle timeouts of asking.
+                    busy.send("GET /news.xml HTTP/1.1\r\nHost: x\r\n\r\n")
+                    let answer = busy.read(until: "</rss>", timeout: .seconds(30))
+                    if answer.closed || !answer.data.hasPrefix("HTTP/1.1 200") { break }
+                    answers += 1
+                    Thread.sleep(forTimeInterval: 0.3)
+                }
+                let closed = idle.read(timeout: .seconds(30)).closed
+                let elapsed = ContinuousClock.now - start
+                return (closed ? Double(elapsed.components.seconds) : nil, answers)
+            }
+            #expect(idleSeconds != nil, "an idle connection was still open 30 s after its idle timeout")
+            #expect(busyAnswers >= 8, "a busy connection was closed after \(busyAnswers) answers")
+        }
+    }
+
     /// H4: connections beyond the cap get a 503 and are closed; once others close, new ones are served.
     @Test func H4_connectionsBeyondTheCapAreRefusedUntilOthersClose() async throws {
         var limits = ServerLimits()
@@ -111,11 +143,12 @@ import TributaryTestSupport
         }
     }
 
-    @Test func metricsCountRequestsByRouteAndStatus() async throws {
+    /// Counted alike by the router (404, /metrics) and by the pipeline's fast path (the live 200).
+    @Test(arguments: [false, true]) func metricsCountRequestsByRouteAndStatus(live: Bool) async throws {
         let registry = PrometheusCollectorRegistry()
         let (app, directory) = try Self.application(limits: ServerLimits(), registry: registry)
         defer { directory.remove() }
-        try await app.test(.router) { client in
+        try await app.test(live ? .live : .router) { client in
             try await client.execute(uri: "/news.xml", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/nope.xml", method: .get) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/metrics", method: .get) { response in
