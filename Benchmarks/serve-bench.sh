@@ -2,7 +2,8 @@
 # Serving benchmark: `tributary serve` and nginx serving the same ~200 KB feed, side by side,
 # with wrk -t2 -c64 -d10s in three modes: plain, gzip (pre-compressed on both), conditional (304).
 #
-#   Benchmarks/serve-bench.sh [SECONDS] [ROUNDS]   (needs wrk and nginx-light; release build of tributary)
+#   [MODES="plain gzip conditional"] Benchmarks/serve-bench.sh [SECONDS] [ROUNDS]
+#   (needs wrk and nginx-light; release build of tributary)
 #
 # Loopback only. Each mode runs ROUNDS times (default 3), tributary and nginx alternating, so a
 # noisy neighbour on the machine hits both alike; prints every round and the medians with their ratio.
@@ -41,7 +42,7 @@ rate() { wrk -t2 -c64 -d"${seconds}s" "$@" 2>&1 | awk '/Requests\/sec/{print $2}
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 echo "feed: $size bytes; wrk -t2 -c64 -d${seconds}s; $rounds rounds; $(nproc) cores"
 printf '%-12s %14s %14s %8s\n' mode tributary nginx ratio
-for mode in plain gzip conditional; do
+for mode in ${MODES:-plain gzip conditional}; do
     ts=(); ns=()
     for _ in $(seq "$rounds"); do
         case $mode in

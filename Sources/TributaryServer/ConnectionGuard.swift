@@ -27,6 +27,10 @@ final class ConnectionCount: Sendable {
 ///   its router sees; `DocumentFastPath` answers most of them before that, so the guard, which sees
 ///   the bytes of both, keeps the time.)
 ///
+/// Activity is measured on the socket: while an answer is still being sent (bytes wait in the
+/// channel's buffer), the client's progress in taking them counts as activity and the request
+/// deadline is not the client's to meet, so a slow reader of a large feed is not cut mid-body.
+///
 /// One timer per connection, firing at most once per `requestTimeout`: a request costs two clock
 /// reads, not a scheduled task.
 final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
@@ -44,7 +48,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     /// When the first byte of a request not yet answered arrived.
     private var requestStarted: NIODeadline?
     private var lastActivity = NIODeadline.now()
+    /// Bytes waiting in the channel's buffer when the timer last fired.
+    private var lastBuffered = 0
     private var timer: Scheduled<Void>?
+
+    /// Sent outbound by `DocumentFastPath` when bytes of a request remain after it answered those
+    /// before them in the same read (that answer's write stopped the deadline this read started).
+    struct RequestUnderWay {}
 
     init(count: ConnectionCount, limits: ServerLimits) {
         self.count = count
@@ -83,6 +93,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        guard event is RequestUnderWay else { return context.triggerUserOutboundEvent(event, promise: promise) }
+        if requestStarted == nil { requestStarted = .now() }
+        armTimer(context: context)
+        promise?.succeed()
+    }
+
     private func opened(context: ChannelHandlerContext) {
         guard !counted else { return }
         counted = true
@@ -107,9 +124,9 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// When the connection is due to be closed as things stand: the request deadline while a
-    /// request is under way, else the idle deadline.
-    private var deadline: NIODeadline? {
-        if let requestStarted { return requestStarted + requestTimeout }
+    /// request is under way and nothing is left to send, else the idle deadline.
+    private func deadline(isSending: Bool) -> NIODeadline? {
+        if let requestStarted, !isSending { return requestStarted + requestTimeout }
         return idleTimeout.map { lastActivity + $0 }
     }
 
@@ -119,11 +136,14 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private func armTimer(context: ChannelHandlerContext) {
         guard timer == nil, counted else { return }
         var target = NIODeadline.now() + requestTimeout
-        if let deadline, deadline < target { target = deadline }
+        if let deadline = deadline(isSending: lastBuffered > 0), deadline < target { target = deadline }
         let loop = context.eventLoop.assumeIsolatedUnsafeUnchecked()
         timer = loop.scheduleTask(deadline: target) { [self] in
             timer = nil
-            if let due = deadline, due <= .now() {
+            let buffered = (try? context.channel.syncOptions?.getOption(ChannelOptions.bufferedWritableBytes)) ?? 0
+            if buffered > 0 && buffered != lastBuffered { lastActivity = .now() }  // The client is taking bytes.
+            lastBuffered = buffered
+            if let due = deadline(isSending: buffered > 0), due <= .now() {
                 context.close(promise: nil)
             } else {
                 armTimer(context: context)
@@ -157,7 +177,9 @@ struct GuardedHTTP1Channel: ServerChildChannel {
         guard let routes else { return value }
         return value.flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
-            let fastPath = DocumentFastPath(cache: routes.cache, counters: routes.counters, maxHeadBytes: limits.maxHeaderListBytes)
+            let fastPath = DocumentFastPath(
+                cache: routes.cache, counters: routes.counters,
+                limits: .init(maxHeadBytes: limits.maxHeaderListBytes, maxFieldBytes: limits.maxHeaderFieldBytes))
             try pipeline.addHandler(fastPath, position: .after(pipeline.handler(type: ConnectionGuard.self)))
             return value
         }

@@ -30,13 +30,23 @@ public final class ServedDocument: Sendable {
     let plainHead: [UInt8]
     let gzipHead: [UInt8]?
     let notModifiedHead: [UInt8]
-    /// The bodies in files for sendfile(2), when larger than `fileThreshold` (see `DocumentFile`).
-    let plainFile: DocumentFile?
-    let gzipFile: DocumentFile?
-    /// Below this, writing from memory costs less than a file region.
-    static let fileThreshold = 16 * 1024
+    /// The bodies in the generation's file for sendfile(2), when larger than `fileThreshold` (see
+    /// `DocumentFile`).
+    let plainFile: FileSlice?
+    let gzipFile: FileSlice?
+    /// Cache-Control it is sent with.
+    let cacheControl: String
+    /// A feed (CORS open), not a page.
+    let isFeed: Bool
+    /// Below this, writing from memory costs less than a file region (`Benchmarks/serve-bench.sh`:
+    /// the 37 KB gzip body of a 200 KB feed went at 1.00x nginx's rate from memory, 0.80x by sendfile;
+    /// the 200 KB plain body at 0.83x by sendfile, 0.66x from memory).
+    static let fileThreshold = 64 * 1024
 
-    init(body: ByteBuffer, gzipBody: ByteBuffer?, etag: String, modified: Date, contentType: String, cacheControl: String, isFeed: Bool) {
+    init(
+        body: ByteBuffer, gzipBody: ByteBuffer?, etag: String, modified: Date, contentType: String, cacheControl: String,
+        isFeed: Bool, plainFile: FileSlice? = nil, gzipFile: FileSlice? = nil
+    ) {
         self.body = body
         self.gzipBody = gzipBody
         self.etag = etag
@@ -61,8 +71,17 @@ public final class ServedDocument: Sendable {
         plainHead = Self.serialize(plainResponse)
         gzipHead = gzipResponse.map(Self.serialize)
         notModifiedHead = Self.serialize(notModifiedResponse)
-        plainFile = body.readableBytes > Self.fileThreshold ? DocumentFile(body.readableBytesView) : nil
-        gzipFile = gzipBody.flatMap { $0.readableBytes > Self.fileThreshold ? DocumentFile($0.readableBytesView) : nil }
+        self.plainFile = plainFile
+        self.gzipFile = gzipFile
+        self.cacheControl = cacheControl
+        self.isFeed = isFeed
+    }
+
+    /// The same document with its large bodies in `file`'s slices.
+    func withFiles(plain: FileSlice?, gzip: FileSlice?) -> ServedDocument {
+        ServedDocument(
+            body: body, gzipBody: gzipBody, etag: etag, modified: modified, contentType: contentType,
+            cacheControl: cacheControl, isFeed: isFeed, plainFile: plain, gzipFile: gzip)
     }
 
     static func serialize(_ response: HTTPResponse) -> [UInt8] {
@@ -105,11 +124,13 @@ public final class DocumentCache: Sendable {
         }
     }
 
-    /// Reloads every document from the output directory, reusing entries whose bytes did not change.
+    /// Reloads every document from the output directory, reusing entries whose bytes did not change;
+    /// when anything changed, the large bodies of the new set go into one new `DocumentFile`.
     public func reload(from directory: String) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         let previous = documents.withLock { $0 }
         var fresh: [String: ServedDocument] = [:]
+        var changed = false
         for name in names where !name.hasPrefix(".") {
             guard let type = Self.contentType(for: name) else { continue }
             let path = directory + "/" + name
@@ -120,6 +141,7 @@ public final class DocumentCache: Sendable {
                 fresh[name] = old
                 continue
             }
+            changed = true
             let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
             var body = ByteBuffer(bytes: bytes)
             var gzip: ByteBuffer?
@@ -132,7 +154,34 @@ public final class DocumentCache: Sendable {
                 body: body, gzipBody: gzip, etag: etag, modified: whole, contentType: type, cacheControl: cacheControl,
                 isFeed: !name.hasSuffix(".html"))
         }
-        documents.withLock { $0 = fresh }
+        guard changed || fresh.count != previous.count else { return }
+        let swapped = Self.withGenerationFile(fresh)
+        documents.withLock { $0 = swapped }
+    }
+
+    /// The documents with every body over `ServedDocument.fileThreshold` in one new file (unchanged
+    /// documents too, so the previous generation's file closes once its last answer is sent).
+    static func withGenerationFile(_ documents: [String: ServedDocument]) -> [String: ServedDocument] {
+        let threshold = ServedDocument.fileThreshold
+        let names = documents.keys.sorted()
+        var bodies: [ByteBuffer] = []
+        for name in names {
+            let document = documents[name]!
+            if document.body.readableBytes > threshold { bodies.append(document.body) }
+            if let gzip = document.gzipBody, gzip.readableBytes > threshold { bodies.append(gzip) }
+        }
+        guard !bodies.isEmpty, let slices = DocumentFile.slices(of: bodies) else {
+            return documents.mapValues { $0.withFiles(plain: nil, gzip: nil) }
+        }
+        var next = slices.makeIterator()
+        var result: [String: ServedDocument] = [:]
+        for name in names {
+            let document = documents[name]!
+            let plain = document.body.readableBytes > threshold ? next.next() : nil
+            let gzip = document.gzipBody.map { $0.readableBytes > threshold } == true ? next.next() : nil
+            result[name] = document.withFiles(plain: plain, gzip: gzip)
+        }
+        return result
     }
 
     /// 128-bit FNV-1a digest as hex, for strong ETags.

@@ -28,11 +28,22 @@ struct SimpleRequestHead: Equatable {
         case other
     }
 
-    /// Reads the head at the start of `bytes`; a head longer than `maxBytes` is `.other` (the full
-    /// parser then applies its own limits and answers 431).
-    static func parse(_ bytes: UnsafeRawBufferPointer, maxBytes: Int) -> Parse {
-        guard let end = headEnd(bytes, maxBytes: maxBytes) else { return bytes.count >= maxBytes ? .other : .incomplete }
-        var reader = LineReader(bytes: bytes, end: end)
+    /// The server's header limits: a head or a field over them is `.other`, so the full parser
+    /// applies them (and answers 431).
+    struct Limits {
+        var maxHeadBytes: Int
+        var maxFieldBytes: Int
+    }
+
+    /// Reads the head at the start of `bytes`.
+    ///
+    /// - Parameter scannedBytes: how many bytes an earlier call on the same input already searched for
+    ///   the end of the head (it resumes there).
+    static func parse(_ bytes: UnsafeRawBufferPointer, limits: Limits, scannedBytes: Int = 0) -> Parse {
+        guard let end = headEnd(bytes, maxBytes: limits.maxHeadBytes, from: max(0, scannedBytes - 3)) else {
+            return bytes.count >= limits.maxHeadBytes ? .other : .incomplete
+        }
+        var reader = LineReader(bytes: bytes, end: end, maxFieldBytes: limits.maxFieldBytes)
         guard var request = reader.requestLine() else { return .other }
         var fields = 0
         while let field = reader.field() {
@@ -61,9 +72,9 @@ struct SimpleRequestHead: Equatable {
     }
 
     /// Offset of the CRLF CRLF that ends the head, if it is within the first `maxBytes`.
-    private static func headEnd(_ bytes: UnsafeRawBufferPointer, maxBytes: Int) -> Int? {
+    private static func headEnd(_ bytes: UnsafeRawBufferPointer, maxBytes: Int, from start: Int) -> Int? {
         let limit = min(bytes.count, maxBytes)
-        var index = 0
+        var index = start
         while index + 3 < limit {
             if bytes[index] == UInt8(ascii: "\r") && bytes[index + 1] == UInt8(ascii: "\n") && bytes[index + 2] == UInt8(ascii: "\r")
                 && bytes[index + 3] == UInt8(ascii: "\n")
@@ -100,6 +111,7 @@ private enum FieldName {
 private struct LineReader {
     let bytes: UnsafeRawBufferPointer
     let end: Int
+    let maxFieldBytes: Int
     var position = 0
 
     var isAtEnd: Bool { position == end + 2 }
@@ -158,6 +170,7 @@ private struct LineReader {
         }
         // Each line but the last ends in CRLF before `end`; the last field's CRLF starts at `end`.
         guard bytes[position] == UInt8(ascii: "\r"), bytes[position + 1] == UInt8(ascii: "\n") else { return nil }
+        guard position - nameStart <= maxFieldBytes else { return nil }
         var valueEnd = position
         while valueEnd > valueStart, bytes[valueEnd - 1] == UInt8(ascii: " ") || bytes[valueEnd - 1] == UInt8(ascii: "\t") { valueEnd -= 1 }
         position += 2

@@ -31,6 +31,9 @@ public final class RawClient: @unchecked Sendable {
         return bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
     }
 
+    /// Closes the sending side (half-close): the peer reads end of input, and can still answer.
+    public func shutdownWrite() { shutdown(descriptor, Int32(SHUT_WR)) }
+
     /// Reads until the peer closes, `marker` has arrived, or `timeout` passes; returns what arrived
     /// and whether the peer closed.
     public func read(until marker: String? = nil, timeout: Duration) -> (data: String, closed: Bool) {

@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Testing
-import TributaryServer
 import TributaryTestSupport
+
+@testable import TributaryServer
 
 /// The pipeline's fast path over real sockets: order with the router, hand-over, partial heads,
 /// sendfile bodies and back-pressure.
@@ -83,10 +84,11 @@ import TributaryTestSupport
     /// once it reads: the fast path pauses at the socket's high-water mark and resumes when it
     /// drains (bodies here are large enough to go by sendfile).
     @Test func aClientThatDoesNotReadIsAnsweredOnceItDoes() async throws {
-        let body = "<rss version=\"2.0\"><channel><title>big</title>" + String(repeating: "<item><title>x</title></item>", count: 1000) + "</channel></rss>"
-        let (app, _, directory) = try Self.application(["big.xml": body])
+        let body = "<rss version=\"2.0\"><channel><title>big</title>" + String(repeating: "<item><title>x</title></item>", count: 3000) + "</channel></rss>"
+        let (app, cache, directory) = try Self.application(["big.xml": body])
         defer { directory.remove() }
-        let count = 200
+        #expect(cache.document(named: "big.xml")?.plainFile != nil, "the body is not sent by sendfile")
+        let count = 100
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let received = try await offPool { () throws -> (data: String, closed: Bool) in
@@ -101,6 +103,26 @@ import TributaryTestSupport
             #expect(Self.statuses(received.data).allSatisfy { $0 == "200" })
             #expect(received.data.ranges(of: "</channel></rss>").count == count, "a body was cut or lost")
             #expect(received.data.utf8.count > count * body.utf8.count)
+        }
+    }
+
+    /// A client that sends its requests and closes its side (half-close, `nc -N`) gets every answer.
+    @Test func aHalfClosedClientGetsEveryAnswer() async throws {
+        let body = "<rss version=\"2.0\"><channel><title>half</title>" + String(repeating: "<item><title>x</title></item>", count: 3000) + "</channel></rss>"
+        let (app, _, directory) = try Self.application(["big.xml": body])
+        defer { directory.remove() }
+        let count = 50
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let received = try await offPool { () throws -> (data: String, closed: Bool) in
+                let raw = try RawClient(port: port)
+                raw.send(String(repeating: "GET /big.xml HTTP/1.1\r\nHost: x\r\n\r\n", count: count))
+                raw.shutdownWrite()
+                return raw.read(timeout: .seconds(60))
+            }
+            #expect(received.closed)
+            #expect(Self.statuses(received.data).count == count)
+            #expect(received.data.ranges(of: "</channel></rss>").count == count, "a body was cut or lost")
         }
     }
 }

@@ -74,6 +74,26 @@ import TributaryTestSupport
         }
     }
 
+    /// H4: the start of a request sent in the same packet as a request the fast path answers is held
+    /// to the request deadline too (the answer's write must not stop its clock).
+    @Test func H4_aHeadDrippedAfterAnAnsweredRequestIsCutOff() async throws {
+        var limits = ServerLimits()
+        limits.requestTimeout = .seconds(1)
+        limits.idleTimeout = .seconds(120)
+        let (app, directory) = try Self.application(limits: limits)
+        defer { directory.remove() }
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let answer = try await offPool { () throws -> (data: String, closed: Bool) in
+                let raw = try RawClient(port: port)
+                raw.send("GET /news.xml HTTP/1.1\r\nHost: x\r\n\r\nGET /news.xml HTTP/1.1\r\nX-Slow: ")
+                return raw.read(timeout: .seconds(30))
+            }
+            #expect(answer.data.hasPrefix("HTTP/1.1 200"), "the complete request was not answered")
+            #expect(answer.closed, "the unfinished request kept its connection for 30 s")
+        }
+    }
+
     /// Idle keep-alive connections close after the idle timeout; a connection that keeps asking
     /// (answered by the fast path, which Hummingbird's own idle handler never sees) stays open.
     @Test func idleConnectionsCloseAndBusyOnesStayOpen() async throws {

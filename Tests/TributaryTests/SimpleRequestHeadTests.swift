@@ -6,8 +6,10 @@ import TributaryTestSupport
 /// The fast path's request reader: the forms feed readers send are read; anything else, however
 /// slightly off, is `.other` (for NIO's full parser) — never a misread request.
 @Suite struct SimpleRequestHeadTests {
-    static func parse(_ text: String, maxBytes: Int = 8192) -> SimpleRequestHead.Parse {
-        Array(text.utf8).withUnsafeBytes { SimpleRequestHead.parse($0, maxBytes: maxBytes) }
+    static func parse(_ text: String, maxBytes: Int = 8192, maxFieldBytes: Int = 1024, scanned: Int = 0) -> SimpleRequestHead.Parse {
+        Array(text.utf8).withUnsafeBytes {
+            SimpleRequestHead.parse($0, limits: .init(maxHeadBytes: maxBytes, maxFieldBytes: maxFieldBytes), scannedBytes: scanned)
+        }
     }
 
     @Test func readsTheFieldsAReaderSends() throws {
@@ -75,6 +77,26 @@ import TributaryTestSupport
         #expect(Self.parse(head) == .other, "\(head.debugDescription)")
     }
 
+    /// A field over the server's field limit goes to the full parser, which answers 431.
+    @Test func aFieldOverTheLimitIsForTheFullParser() {
+        let field = "Cookie: " + String(repeating: "c", count: 100)
+        #expect(Self.parse("GET /a.xml HTTP/1.1\r\n\(field)\r\n\r\n", maxFieldBytes: 100) == .other)
+        if case .request = Self.parse("GET /a.xml HTTP/1.1\r\n\(field)\r\n\r\n", maxFieldBytes: 108) {
+        } else {
+            Issue.record("a field at the limit should be read")
+        }
+    }
+
+    /// Resuming the search where an earlier call stopped (any prefix without the end) finds the same
+    /// end, also when the CRLF CRLF straddles the two reads.
+    @Test func theSearchResumesWhereItStopped() {
+        let head = "GET /a.xml HTTP/1.1\r\nHost: x\r\n\r\n"
+        let whole = Self.parse(head)
+        for scanned in 0..<head.utf8.count {
+            #expect(Self.parse(head, scanned: scanned) == whole, "scanned \(scanned)")
+        }
+    }
+
     @Test func aHeadWithTooManyFieldsIsForTheFullParser() {
         let fields = String(repeating: "X-A: b\r\n", count: 101)
         #expect(Self.parse("GET /a.xml HTTP/1.1\r\n" + fields + "\r\n") == .other)
@@ -102,7 +124,7 @@ import TributaryTestSupport
             head += "\r\n"
             let bytes = Array(head.utf8)
             let cut = Int(random.next() % UInt64(bytes.count + 1))
-            let parse = bytes[..<cut].withUnsafeBytes { SimpleRequestHead.parse($0, maxBytes: 8192) }
+            let parse = bytes[..<cut].withUnsafeBytes { SimpleRequestHead.parse($0, limits: .init(maxHeadBytes: 8192, maxFieldBytes: 1024)) }
             let path = name.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0]
             let bad = path.contains("%") || path.contains("/") || chosen.contains { $0.hasPrefix(" ") || $0.contains("\u{1}") || $0.hasPrefix("Content-Length") }
                 || chosen.filter({ $0.hasPrefix("If-None-Match") }).count > 1 || chosen.filter({ $0.hasPrefix("Accept-Encoding") }).count > 1
