@@ -13,7 +13,12 @@ extension Aggregator {
     }
 
     /// Builds one category's feed model from the store.
-    public func categoryFeed(_ category: CategoryConfig, sourceIDs: [String: Int64], now: Date = Date()) async throws(StoreError) -> CategoryFeed {
+    ///
+    /// - Parameter titles: configured source titles by URL (`configuredTitles`), when the caller
+    ///   builds many feeds.
+    public func categoryFeed(
+        _ category: CategoryConfig, sourceIDs: [String: Int64], now: Date = Date(), titles: [String: String]? = nil
+    ) async throws(StoreError) -> CategoryFeed {
         let ids = memberIDs(of: category, sourceIDs: sourceIDs)
         var articles: [StoredArticle]
         if category.filter.isEmpty && category.matchCategories.isEmpty && category.maxAge == nil {
@@ -22,7 +27,7 @@ extension Aggregator {
         } else {
             articles = try await selectArticles(for: category, memberIDs: ids, allIDs: Array(sourceIDs.values), now: now)
         }
-        let titles = Dictionary(configuration.sources.compactMap { source in source.title.map { (source.url, $0) } }, uniquingKeysWith: { first, _ in first })
+        let titles = titles ?? configuredTitles
         for index in articles.indices {
             if let title = titles[articles[index].primarySource.url] { articles[index].primarySource.title = title }
         }
@@ -31,6 +36,11 @@ extension Aggregator {
             id: category.id, title: category.title, description: category.description, baseURL: settings.baseURL,
             siteTitle: settings.title, ttlMinutes: max(1, Int(FetchSchedule.seconds(settings.fetch.interval) / 60)),
             hub: settings.websubHub, articles: articles)
+    }
+
+    /// Source titles set in the configuration, by URL (they win over the feeds' own titles).
+    var configuredTitles: [String: String] {
+        Dictionary(configuration.sources.compactMap { source in source.title.map { (source.url, $0) } }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The store's dedup rules a category's `dedupe` level undoes: `content` (the default) keeps every
@@ -120,7 +130,6 @@ extension Aggregator {
     func generate(now: Date, timing: inout GenerationTiming) async throws(StoreError) -> [String] {
         var phase = ContinuousClock.now
         let sourceIDs = try await store.ensureSources(configuration.sources.map(\.url))
-        let states = try await store.sourceStates()
         let output: OutputDirectory
         do {
             output = try OutputDirectory(path: configuration.settings.outputPath)
@@ -132,16 +141,22 @@ extension Aggregator {
         }
         var feeds: [CategoryFeed] = []
         var failure: StoreError?
+        var states: [String: SourceState] = [:]
+        let titles = configuredTitles
         var changed = await withTaskGroup(of: Result<[String], any Error>.self) { group in
             for category in publishedCategories {
                 do throws(StoreError) {
-                    let feed = try await categoryFeed(category, sourceIDs: sourceIDs, now: now)
+                    let feed = try await categoryFeed(category, sourceIDs: sourceIDs, now: now, titles: titles)
                     feeds.append(feed)
                     group.addTask { Result { try Self.documents(of: feed).filter { try output.write($0.1, to: $0.0) }.map(\.0) } }
                 } catch {
                     failure = error
                     break
                 }
+            }
+            // Read after the categories: only the index page needs it, and rendering waits for those.
+            if failure == nil {
+                do throws(StoreError) { states = try await store.sourceStates() } catch { failure = error }
             }
             timing.read = GenerationTiming.milliseconds(since: phase)
             phase = ContinuousClock.now

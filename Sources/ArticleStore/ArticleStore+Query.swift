@@ -38,8 +38,7 @@ extension ArticleStore {
             if let window = windows[key] { return window.articles }
             let decoder = JSONDecoder()
             let placeholders = Array(repeating: "?", count: sourceIDs.count).joined(separator: ",")
-            var arguments = StatementArguments(sourceIDs)
-            arguments += [limit]
+            let arguments = StatementArguments(sourceIDs) + [limit]
             let refs = try sourceRefsCache ?? Self.sourceRefs(db)
             sourceRefsCache = refs
             // Three plans. Every source of the store: no membership test at all. Otherwise, collecting
@@ -49,38 +48,32 @@ extension ArticleStore {
             let total = try Int.fetchOne(db, sql: "SELECT MAX(id) FROM articles") ?? 0
             let members = Set(sourceIDs)
             let carried = Double(total) * Double(members.count) / Double(max(1, refs.count))
-            let chosen: String
+            let order: [Int64]
             if refs.keys.allSatisfy(members.contains) {
-                chosen = "SELECT id FROM articles WHERE held = 0 ORDER BY sort_date DESC, id DESC LIMIT ?"
-                arguments = [limit]
+                order = try Int64.fetchAll(
+                    db, sql: "SELECT id FROM articles WHERE held = 0 ORDER BY sort_date DESC, id DESC LIMIT ?", arguments: [limit])
             } else if carried * carried > Double(limit) * Double(total) {
-                chosen = "SELECT a.id FROM articles a WHERE a.held = 0 AND EXISTS (SELECT 1 FROM article_keys k WHERE k.article_id = a.id AND k.source_id IN (\(placeholders))) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?"
+                order = try Int64.fetchAll(
+                    db,
+                    sql: "SELECT a.id FROM articles a WHERE a.held = 0 AND EXISTS (SELECT 1 FROM article_keys k WHERE k.article_id = a.id AND k.source_id IN (\(placeholders))) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?",
+                    arguments: arguments)
             } else {
-                // Ids first (from indexes only), then the rows of just those: sorting whole rows would
-                // drag every candidate's text through SQLite's sorter.
-                chosen = "SELECT a.id FROM articles a INDEXED BY articles_membership WHERE a.held = 0 AND a.id IN (SELECT article_id FROM article_keys WHERE source_id IN (\(placeholders))) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?"
+                order = try Self.newestCarried(db, by: sourceIDs, limit: limit)
             }
-            let order = try Int64.fetchAll(db, sql: chosen, arguments: arguments)
             var attributions: [Int64: [Attribution]] = [:]
             var articles: [Int64: StoredArticle] = [:]
             if !order.isEmpty {
                 let list = Array(repeating: "?", count: order.count).joined(separator: ",")
-                let cursor = try Row.fetchCursor(
-                    db,
-                    sql: "SELECT article_id, source_id, guid, rule, link FROM article_keys WHERE article_id IN (\(list)) ORDER BY source_id, guid",
-                    arguments: StatementArguments(order))
-                while let row = try cursor.next() {
-                    attributions[row[0], default: []].append(Attribution(sourceID: row[1], guid: row[2], rule: row[3], link: row[4]))
-                }
                 // Columns by position (see `Column`), decoded straight from the statement (a cursor):
                 // looking them up by name, or copying whole rows first, costs more than the read.
                 let columns = "id, output_id, source_id, title, link, summary, content, published, updated, first_seen, sort_date, authors, categories, enclosures, image, dedup_rule"
                 let rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM articles WHERE id IN (\(list))", arguments: StatementArguments(order))
+                var merged: [Int64] = []
                 while let row = try rows.next() {
                     let primaryID: Int64 = row[Column.sourceID]
                     let articleID: Int64 = row[Column.id]
                     let primary = refs[primaryID] ?? SourceRef(rowID: primaryID, url: "", title: nil, siteLink: nil)
-                    articles[articleID] = StoredArticle(
+                    let article = StoredArticle(
                         rowID: articleID, outputID: row[Column.outputID], title: row[Column.title], link: row[Column.link],
                         summary: row[Column.summary], content: row[Column.content], published: Self.date(row[Column.published]),
                         updated: Self.date(row[Column.updated]), firstSeen: Date(timeIntervalSince1970: row[Column.firstSeen]),
@@ -89,6 +82,20 @@ extension ArticleStore {
                         categories: Self.decode([String].self, row[Column.categories], decoder, fast: StoredJSON.strings) ?? [],
                         enclosures: Self.decode([Enclosure].self, row[Column.enclosures], decoder, fast: StoredJSON.enclosures) ?? [],
                         image: row[Column.image], primarySource: primary, sources: [primary], dedupRule: row[Column.dedupRule])
+                    articles[articleID] = article
+                    if article.dedupRule != "new" { merged.append(articleID) }
+                }
+                // Only a merged article has keys beyond its primary source's own (every merge records its
+                // rule on the article), so only those need their attributions read.
+                if !merged.isEmpty {
+                    let mergedList = Array(repeating: "?", count: merged.count).joined(separator: ",")
+                    let cursor = try Row.fetchCursor(
+                        db,
+                        sql: "SELECT article_id, source_id, guid, rule, link FROM article_keys WHERE article_id IN (\(mergedList)) ORDER BY source_id, guid",
+                        arguments: StatementArguments(merged))
+                    while let row = try cursor.next() {
+                        attributions[row[0], default: []].append(Attribution(sourceID: row[1], guid: row[2], rule: row[3], link: row[4]))
+                    }
                 }
             }
             var result: [StoredArticle] = []
@@ -133,6 +140,35 @@ extension ArticleStore {
             windows[key] = Window(articles: result, articleIDs: Set(result.map(\.rowID)), sourceIDs: Set(sourceIDs))
             return result
         }
+    }
+
+    /// The newest `limit` published articles carried by these sources, from indexes only: those the
+    /// sources publish as primary, plus those their items were merged into (keys that are not 'own';
+    /// every 'own' key belongs to its article's primary source, see migration 7). Sorted here rather
+    /// than by SQLite: its UNION and ORDER BY would build two temporary B-trees of every candidate.
+    static func newestCarried(_ db: Database, by sourceIDs: [Int64], limit: Int) throws -> [Int64] {
+        let placeholders = Array(repeating: "?", count: sourceIDs.count).joined(separator: ",")
+        var candidates: [(date: Double, id: Int64)] = []
+        let queries = [
+            "SELECT sort_date, id FROM articles INDEXED BY articles_source_held WHERE source_id IN (\(placeholders)) AND held = 0",
+            """
+            SELECT a.sort_date, a.id FROM article_keys k INDEXED BY article_keys_merged
+                JOIN articles a INDEXED BY articles_membership ON a.id = k.article_id
+                WHERE k.source_id IN (\(placeholders)) AND k.rule != 'own' AND a.held = 0
+            """,
+        ]
+        for sql in queries {
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(sourceIDs))
+            while let row = try rows.next() { candidates.append((row[0], row[1])) }
+        }
+        candidates.sort { ($0.date, $0.id) > ($1.date, $1.id) }
+        var order: [Int64] = []
+        order.reserveCapacity(min(limit, candidates.count))
+        for candidate in candidates where order.last != candidate.id {  // An article found both ways sorts twice, adjacent.
+            order.append(candidate.id)
+            if order.count == limit { break }
+        }
+        return order
     }
 
     /// Most articles the category windows hold together (about 2 KB each).

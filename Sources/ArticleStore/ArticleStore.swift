@@ -13,7 +13,7 @@ import TributaryCore
 /// the source's new validators and schedule.
 public actor ArticleStore {
     /// The schema version this build writes.
-    public static let schemaVersion = 6
+    public static let schemaVersion = 7
 
     /// Files up to this size are checked with `PRAGMA quick_check` on every open (a few tens of ms).
     public static let alwaysCheckedBytes = 64 * 1_048_576
@@ -202,6 +202,13 @@ public actor ArticleStore {
         // without reading rows whose sort date sits behind kilobytes of text.
         """
         CREATE INDEX articles_membership ON articles(id, held, sort_date);
+        """,
+        // A category's articles are those its sources publish as primary (read newest first from an
+        // index, no row touched) plus the few merged into other sources' articles: every 'own' key
+        // belongs to the article's primary source, so the merged ones are the keys that are not 'own'.
+        """
+        CREATE INDEX articles_source_held ON articles(source_id, held, sort_date);
+        CREATE INDEX article_keys_merged ON article_keys(source_id, article_id) WHERE rule != 'own';
         """,
     ]
 

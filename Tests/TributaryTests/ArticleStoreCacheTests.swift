@@ -54,3 +54,46 @@ import TributaryTestSupport
         #expect(try await serving.stats().articlesStored == 2)
     }
 }
+
+/// The category query against a reference computed from the articles' attributions: whichever
+/// plan the store picks for a set of sources (every source; the newest walked with a membership
+/// test; the sources' own articles plus those merged from them, from indexes), the answer is the
+/// newest articles any of the sources carries.
+@Suite struct CategoryQueryPlanTests {
+    @Test func everyPlanGivesTheNewestArticlesTheSourcesCarry() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try ArticleStore(path: directory.path + "/store.sqlite", policy: StorePolicy(maxAge: nil, maxPerSource: nil))
+        var random = SplitMix64(seed: 11)
+        let urls = (0..<24).map { "https://s\($0).example/feed" }
+        // Each source publishes its own stories and re-publishes some of a shared pool (merged by URL);
+        // a source on the story's own site becomes its primary (original publisher).
+        for (index, url) in urls.enumerated() {
+            var items: [ParsedItem] = []
+            for story in 0..<12 {
+                items.append(ArticleStoreTests.item("own-\(story)", title: "Story \(index)-\(story) of source \(index)", link: "https://s\(index).example/\(story)", hoursAgo: Double(random.next() % 500)))
+            }
+            for _ in 0..<6 {
+                let shared = Int(random.next() % 40)
+                let site = shared % urls.count
+                items.append(ArticleStoreTests.item("shared-\(shared)", title: "Shared story \(shared) from the wire", link: "https://s\(site).example/wire/\(shared)", hoursAgo: Double(shared * 7)))
+            }
+            _ = try await store.ingest(ArticleStoreTests.refresh(url, items), now: ArticleStoreTests.now)
+        }
+        let ids = try await store.ensureSources(urls)
+        let everything = try await store.articles(fromSources: Array(ids.values), limit: 10_000)
+        #expect(everything.contains { $0.sources.count > 1 }, "no article was merged; the test would prove little")
+        for size in [1, 2, 3, 6, 12, 20, 23] {
+            for _ in 0..<4 {
+                var members = Set<Int64>()
+                while members.count < size { members.insert(ids[urls[Int(random.next() % UInt64(urls.count))]]!) }
+                for limit in [5, 40, 1000] {
+                    let expected = everything.filter { article in article.sources.contains { members.contains($0.rowID) } }
+                        .prefix(limit).map(\.rowID)
+                    let found = try await store.articles(fromSources: Array(members), limit: limit).map(\.rowID)
+                    #expect(found == Array(expected), "sources \(members.sorted()), limit \(limit)")
+                }
+            }
+        }
+    }
+}
