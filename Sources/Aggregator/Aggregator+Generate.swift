@@ -195,7 +195,8 @@ extension Aggregator {
 
     /// The four documents of a category.
     static func documents(of feed: CategoryFeed) -> [(String, [UInt8])] {
-        [
+        let feed = feed.preparingSummaryTexts()
+        return [
             (feed.id + ".xml", RSSWriter.document(feed)), (feed.id + ".atom", AtomWriter.document(feed)),
             (feed.id + ".json", JSONFeedWriter.document(feed)), (feed.id + ".html", HTMLPageWriter.categoryPage(feed)),
         ]

@@ -19,6 +19,9 @@ public struct CategoryFeed: Sendable {
     public var hub: String?
     /// Articles, newest first.
     public var articles: [StoredArticle]
+    /// Plain text of each article's `summaryHTML`, when computed ahead (`preparingSummaryTexts()`):
+    /// the JSON Feed and the HTML page both need it.
+    var summaryTexts: [String?]?
 
     /// Creates a category feed.
     public init(
@@ -46,5 +49,18 @@ public struct CategoryFeed: Sendable {
     /// A description for an article: its summary, else the opening of its content.
     static func summaryHTML(_ article: StoredArticle) -> String? {
         article.summary ?? article.content
+    }
+
+    /// The plain text of article `index`'s `summaryHTML`.
+    func summaryText(at index: Int) -> String? {
+        if let summaryTexts { return summaryTexts[index] }
+        return Self.summaryHTML(articles[index]).map(HTMLSanitizer.plainText)
+    }
+
+    /// The feed with every summary's plain text computed once, for writers that share it.
+    public func preparingSummaryTexts() -> CategoryFeed {
+        var feed = self
+        feed.summaryTexts = articles.map { Self.summaryHTML($0).map(HTMLSanitizer.plainText) }
+        return feed
     }
 }

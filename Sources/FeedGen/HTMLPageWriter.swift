@@ -39,7 +39,7 @@ public enum HTMLPageWriter {
         html += "<p>Subscribe: <a href=\"\(escape(feed.id)).xml\">RSS</a> · <a href=\"\(escape(feed.id)).atom\">Atom</a> · "
         html += "<a href=\"\(escape(feed.id)).json\">JSON Feed</a></p>\n"
         if feed.articles.isEmpty { html += "<p>No articles yet.</p>\n" }
-        for article in feed.articles {
+        for (index, article) in feed.articles.enumerated() {
             html += "<article>\n<h2>"
             let title = escape(article.title ?? "(untitled)")
             if let link = article.link { html += "<a href=\"\(escape(link))\">\(title)</a>" } else { html += title }
@@ -48,8 +48,8 @@ public enum HTMLPageWriter {
             html += " · <time datetime=\"\(FeedDate.rfc3339(article.sortDate))\">\(FeedDate.rfc822(article.sortDate))</time>"
             if let author = article.authors.first?.name { html += " · \(escape(author))" }
             html += "</div>\n"
-            if let summary = CategoryFeed.summaryHTML(article) {
-                html += "<div class=\"summary\">\(Self.excerpt(summary))</div>\n"
+            if let text = feed.summaryText(at: index) {
+                html += "<div class=\"summary\">\(Self.excerpt(text: text))</div>\n"
             }
             html += "</article>\n"
         }
@@ -58,8 +58,11 @@ public enum HTMLPageWriter {
     }
 
     /// The first 600 characters of an HTML summary's text, escaped (pages stay short and safe).
-    static func excerpt(_ html: String) -> String {
-        let text = HTMLSanitizer.plainText(html)
+    static func excerpt(_ html: String) -> String { excerpt(text: HTMLSanitizer.plainText(html)) }
+
+    /// The first 600 characters of a plain text, escaped.
+    static func excerpt(text: String) -> String {
+        if text.utf8.count <= 600 { return escape(text) }  // No more characters than bytes.
         // Counting the characters of a long text would walk all of it; only the first 600 matter.
         guard let end = text.index(text.startIndex, offsetBy: 600, limitedBy: text.endIndex), end < text.endIndex else {
             return escape(text)

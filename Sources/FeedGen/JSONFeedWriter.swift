@@ -28,20 +28,21 @@ public enum JSONFeedWriter {
             json.closeArray()
         }
         json.openArray("items")
-        for article in feed.articles { item(article, into: &json) }
+        for (index, article) in feed.articles.enumerated() { item(article, summaryText: feed.summaryText(at: index), into: &json) }
         json.closeArray()
         json.closeObject()
         return json.bytes + [0x0A]
     }
 
-    private static func item(_ article: StoredArticle, into json: inout JSONText) {
+    /// - Parameter summaryText: the plain text of the summary (`CategoryFeed.summaryText(at:)`).
+    private static func item(_ article: StoredArticle, summaryText: String?, into json: inout JSONText) {
         json.openObject()
         json.field("id", article.outputID)
         if let link = article.link { json.field("url", link) }
         json.field("title", XMLWriter.legal(article.title ?? "(untitled)"))
         json.field("content_html", XMLWriter.legal(article.content ?? article.summary ?? HTMLEntities.escape(article.title ?? "(untitled)")))
-        if let summary = article.summary, article.content != nil {
-            json.field("summary", XMLWriter.legal(HTMLSanitizer.plainText(summary)))
+        if article.summary != nil, article.content != nil, let summaryText {
+            json.field("summary", XMLWriter.legal(summaryText))
         }
         if let image = article.image { json.field("image", image) }
         json.field("date_published", FeedDate.rfc3339(article.sortDate))
