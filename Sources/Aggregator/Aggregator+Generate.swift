@@ -101,6 +101,7 @@ extension Aggregator {
             metadata: [
                 "duration_ms": "\(timing.total)", "read_ms": "\(timing.read)", "render_ms": "\(timing.render)",
                 "write_ms": "\(timing.write)", "changed_files": "\(changed.count)",
+                "rendered_categories": "\(timing.renderedCategories)",
             ])
         let temporary = marker + ".tmp-\(getpid())"
         if FileManager.default.createFile(atPath: temporary, contents: Data(stamp.utf8)) { rename(temporary, marker) }
@@ -110,6 +111,8 @@ extension Aggregator {
     /// Milliseconds spent in each phase of a generation, for the log.
     struct GenerationTiming {
         var read = 0, render = 0, write = 0
+        /// Categories rendered (the others were unchanged since this process last wrote them).
+        var renderedCategories = 0
         var total: Int { read + render + write }
 
         static func milliseconds(since start: ContinuousClock.Instant) -> Int { (ContinuousClock.now - start).milliseconds }
@@ -148,7 +151,17 @@ extension Aggregator {
                 do throws(StoreError) {
                     let feed = try await categoryFeed(category, sourceIDs: sourceIDs, now: now, titles: titles)
                     feeds.append(feed)
-                    group.addTask { Result { try Self.documents(of: feed).filter { try output.write($0.1, to: $0.0) }.map(\.0) } }
+                    if writtenFeeds.withLock({ $0[feed.id] }) == feed, Self.documentNames(of: feed).allSatisfy(output.exists) {
+                        continue  // Rendered and written from this very feed earlier: the same bytes.
+                    }
+                    timing.renderedCategories += 1
+                    group.addTask {
+                        Result {
+                            let changed = try Self.documents(of: feed).filter { try output.write($0.1, to: $0.0) }.map(\.0)
+                            self.writtenFeeds.withLock { $0[feed.id] = feed }
+                            return changed
+                        }
+                    }
                 } catch {
                     failure = error
                     break
@@ -191,6 +204,11 @@ extension Aggregator {
         }
         // Callers (WebSub pings, logs) get the names in a stable order.
         return changed.sorted()
+    }
+
+    /// File names of a category's documents.
+    static func documentNames(of feed: CategoryFeed) -> [String] {
+        ["xml", "atom", "json", "html"].map { feed.id + "." + $0 }
     }
 
     /// The four documents of a category.

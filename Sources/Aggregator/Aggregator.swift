@@ -22,6 +22,9 @@ public final class Aggregator: Sendable {
     /// Metrics of fetches and dedup.
     public let metrics: PipelineMetrics
     private let stopping = Atomic<Bool>(false)
+    /// Each category's feed as last written by this process: a category whose feed is equal again
+    /// (the same articles, settings and titles give the same bytes) is not rendered again.
+    let writtenFeeds = Mutex<[String: CategoryFeed]>([:])
 
     /// Opens the store and prepares the fetcher.
     ///

@@ -2,7 +2,7 @@ import Foundation
 import TributaryCore
 
 /// Everything needed to write one category's documents.
-public struct CategoryFeed: Sendable {
+public struct CategoryFeed: Sendable, Equatable {
     /// Category id (file stem).
     public var id: String
     /// Title.

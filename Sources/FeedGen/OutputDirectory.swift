@@ -26,6 +26,11 @@ public struct OutputDirectory: Sendable {
         return leftovers
     }
 
+    /// Whether the document `name` is there.
+    public func exists(_ name: String) -> Bool {
+        access(path + "/" + name, F_OK) == 0
+    }
+
     /// Writes `bytes` to `name` through a temporary file and rename, so readers never see half a file.
     ///
     /// - Returns: false when the file already had exactly these bytes (it is then left untouched,

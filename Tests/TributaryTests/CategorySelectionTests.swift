@@ -87,4 +87,47 @@ import TributaryTestSupport
             #expect("\(error)".contains("keep") && "\(error)".contains("max_count"), "\(error)")
         }
     }
+
+    /// A run renders only the categories whose feed changed since this process last wrote them (the
+    /// scheduler in `serve` runs cycles on one aggregator): a new item in one source re-renders its
+    /// category and `all`, not the other category.
+    @Test func onlyChangedCategoriesAreRenderedAgain() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        try directory.write("a.xml", Self.rss("a.example", link: "https://a.example/budget"))
+        try directory.write("b.xml", Self.rss("b.example", link: "https://b.example/other"))
+        let path = try directory.write(
+            "feeds.yaml",
+            """
+            settings: {store: data/store.sqlite, output: public}
+            categories:
+              - {id: one, title: One}
+              - {id: two, title: Two}
+            sources:
+              - {url: a.xml, categories: [one]}
+              - {url: b.xml, categories: [two]}
+            """)
+        let lines = LogLines()
+        let aggregator = try Aggregator(configuration: try ConfigLoader.load(path: path), logger: Logger(label: "render") { _ in lines })
+        func rendered() -> [String] {
+            lines.all.filter { $0.contains("generated") }.compactMap { line in
+                line.range(of: "\"rendered_categories\": ").map { String(line[$0.upperBound...].prefix(while: \.isNumber)) }
+            }
+        }
+        _ = try await aggregator.run(all: true)
+        try directory.write(
+            "a.xml",
+            Self.rss("a.example", link: "https://a.example/budget").replacingOccurrences(
+                of: "</channel>",
+                with: "<item><guid>a-2</guid><title>Ferry timetable changes in spring</title><link>https://a.example/ferry</link></item></channel>"))
+        _ = try await aggregator.run(all: true)
+        #expect(rendered() == ["3", "2"], "\(lines.all.filter { $0.contains("generated") })")
+        let one = try #require(directory.read("public/one.json"))
+        #expect(String(decoding: one, as: UTF8.self).contains("Ferry timetable"))
+        // A deleted document is written again when the next generation runs, though its feed did not change.
+        try FileManager.default.removeItem(atPath: directory.path + "/public/two.xml")
+        try FileManager.default.removeItem(atPath: directory.path + "/public/.tributary-generated")
+        _ = try await aggregator.run(all: true)
+        #expect(FileManager.default.fileExists(atPath: directory.path + "/public/two.xml"))
+    }
 }
