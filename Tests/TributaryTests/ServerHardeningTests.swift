@@ -94,6 +94,44 @@ import TributaryTestSupport
         }
     }
 
+    /// A slow reader of an answer larger than the socket buffers keeps its connection while it keeps
+    /// taking bytes, though that takes longer than the idle timeout and the request deadline.
+    @Test func aSlowReaderOfALargeAnswerIsNotCutOff() async throws {
+        var limits = ServerLimits()
+        limits.idleTimeout = .seconds(1)
+        limits.requestTimeout = .seconds(1)
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let item = "<item><title>A story long enough to make a large feed</title><description>" + String(repeating: "text ", count: 200) + "</description></item>"
+        let body = "<rss version=\"2.0\"><channel><title>big</title>" + String(repeating: item, count: 6_000) + "</channel></rss>"
+        try directory.write("big.xml", body)
+        let cache = DocumentCache()
+        cache.reload(from: directory.path)
+        let routes = FeedRoutes(cache: cache, health: HealthState(staleAfter: 60))
+        let app = Application(
+            router: routes.router(), server: TributaryServer.server(limits: limits, routes: routes),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let (received, seconds) = try await offPool { () throws -> (Int, Double) in
+                let raw = try RawClient(port: port, receiveBufferBytes: 16 * 1024)
+                raw.send("GET /big.xml HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                let start = ContinuousClock.now
+                var total = 0
+                while ContinuousClock.now - start < .seconds(60) {
+                    let piece = raw.readSome(64 * 1024, timeout: .seconds(5))
+                    if piece.isEmpty { break }
+                    total += piece.count
+                    Thread.sleep(forTimeInterval: 0.01)  // About 3 MB/s at most.
+                }
+                let elapsed = ContinuousClock.now - start
+                return (total, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            }
+            #expect(seconds > 2, "the answer took \(seconds) s, not longer than the timeouts; the test proves nothing")
+            #expect(received > body.utf8.count, "the connection was cut after \(received) of \(body.utf8.count) body bytes")
+        }
+    }
+
     /// Idle keep-alive connections close after the idle timeout; a connection that keeps asking
     /// (answered by the fast path, which Hummingbird's own idle handler never sees) stays open.
     @Test func idleConnectionsCloseAndBusyOnesStayOpen() async throws {
