@@ -202,6 +202,9 @@ public final class Aggregator: Sendable {
         do {
             if isStopping { throw FetchError(.cancelled, url: source.url, "the fetch was cancelled") }
             let response = try await fetcher.fetch(request)
+            // The response holds a fetcher slot until it goes: keep it until the items are stored, so
+            // downloads wait when parsing and storing fall behind (see `CurlMulti`).
+            defer { withExtendedLifetime(response) {} }
             outcome.httpStatus = response.status
             outcome.bytes = response.bytes
             if let redirect = response.permanentRedirect {

@@ -8,26 +8,36 @@ import Synchronization
 /// (queueing inside libcurl would start their timeouts early). The thread sleeps in
 /// `curl_multi_poll` and is woken with `curl_multi_wakeup` when work arrives.
 ///
+/// Back-pressure: a completed transfer's response keeps a slot (a `ResponseLease`) until the caller
+/// is done with its body, and no transfer starts while `maxHeld` responses are running or held. When
+/// parsing and storing fall behind the downloads (a slow CPU), fetching waits instead of piling up
+/// bodies in memory.
+///
 /// `@unchecked Sendable`: the multi handle and every easy handle are used only on the driver
 /// thread; the shared queue is behind a `Mutex`.
 final class CurlMulti: @unchecked Sendable {
     private struct Shared {
         var pending: [CurlTransfer] = []
         var isClosed = false
+        /// Responses handed to callers and not yet released.
+        var held = 0
     }
 
     private let multi: UnsafeMutableRawPointer
     private let shared = Mutex(Shared())
     private let concurrency: Int
     private let perHostConcurrency: Int
+    private let maxHeld: Int
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]  // Driver thread only.
     private var activePerHost: [String: Int] = [:]  // Driver thread only.
     private var thread: Thread?
 
-    init(concurrency: Int, perHostConcurrency: Int) {
+    /// - Parameter maxHeld: most transfers running plus responses held by callers (at least `concurrency`).
+    init(concurrency: Int, perHostConcurrency: Int, maxHeld: Int) {
         multi = curl_multi_init()
         self.concurrency = max(1, concurrency)
         self.perHostConcurrency = max(1, perHostConcurrency)
+        self.maxHeld = max(self.concurrency, maxHeld)
         _ = tributary_multi_setopt_long(multi, CURLMOPT_PIPELINING, 2)  // CURLPIPE_MULTIPLEX
         _ = tributary_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, self.perHostConcurrency)
         _ = tributary_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, self.concurrency * 2)
@@ -66,7 +76,7 @@ final class CurlMulti: @unchecked Sendable {
             let (newTransfers, isClosed) = shared.withLock { state -> ([CurlTransfer], Bool) in
                 var taken: [CurlTransfer] = []
                 var remaining: [CurlTransfer] = []
-                var slots = concurrency - active.count
+                var slots = min(concurrency - active.count, maxHeld - active.count - state.held)
                 var perHost = activePerHost
                 for transfer in state.pending {
                     if slots > 0, perHost[transfer.host, default: 0] < perHostConcurrency {
@@ -106,11 +116,22 @@ final class CurlMulti: @unchecked Sendable {
         curl_multi_cleanup(multi)
     }
 
+    /// A caller is done with a response: its slot is free.
+    fileprivate func release() {
+        let hasQueued = shared.withLock { state -> Bool in
+            state.held -= 1
+            return !state.pending.isEmpty
+        }
+        if hasQueued { curl_multi_wakeup(multi) }
+    }
+
     private func complete(handle: UnsafeMutableRawPointer, code: CURLcode) {
         curl_multi_remove_handle(multi, handle)
         guard let transfer = active.removeValue(forKey: handle) else { return }
         activePerHost[transfer.host, default: 1] -= 1
-        let outcome = transfer.finish(code: code)
+        var outcome = transfer.finish(code: code)
+        shared.withLock { $0.held += 1 }
+        outcome.lease = ResponseLease(multi: self)
         let continuation = transfer.continuation
         transfer.continuation = nil
         continuation?.resume(returning: outcome)
@@ -128,4 +149,15 @@ final class CurlMulti: @unchecked Sendable {
             continuation?.resume(returning: transfer.finish(code: CURLE_ABORTED_BY_CALLBACK))
         }
     }
+}
+
+/// One of `CurlMulti`'s response slots, freed when the last copy of the response holding it goes:
+/// a caller that keeps a response while parsing and storing it holds the slot that long, and one
+/// that drops it (an error, a redirect hop) frees it at once. Nothing to call, nothing to forget.
+final class ResponseLease: Sendable {
+    private let multi: CurlMulti
+
+    fileprivate init(multi: CurlMulti) { self.multi = multi }
+
+    deinit { multi.release() }
 }

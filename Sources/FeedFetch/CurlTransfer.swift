@@ -20,6 +20,8 @@ final class CurlTransfer: @unchecked Sendable {
         var exceededHeaderLimit: Bool
         /// Time libcurl spent on this hop, from start to completion (queueing in `CurlMulti` excluded).
         var elapsed: Duration
+        /// Holds one of `CurlMulti`'s response slots while the body is being used (see `ResponseLease`).
+        var lease: ResponseLease? = nil
     }
 
     /// Most header bytes accepted per response, below libcurl's own 300 KB limit (which only patched

@@ -22,7 +22,9 @@ public final class FeedFetcher: Sendable {
     /// Creates a fetcher with its own connection pool and driver thread.
     public init(settings: FetchSettings) {
         self.settings = settings
-        self.multi = CurlMulti(concurrency: settings.concurrency, perHostConcurrency: settings.perHostConcurrency)
+        // Twice the concurrency: downloads go on at full width while as many bodies wait to be parsed.
+        self.multi = CurlMulti(
+            concurrency: settings.concurrency, perHostConcurrency: settings.perHostConcurrency, maxHeld: settings.concurrency * 2)
     }
 
     deinit {
@@ -109,6 +111,7 @@ public final class FeedFetcher: Sendable {
             throw FetchError(.emptyBody, url: original, "the server answered 200 with an empty body", httpStatus: 200)
         }
         if response.status == 304 { response.body = [] }
+        response.lease = outcome.lease
         return response
     }
 

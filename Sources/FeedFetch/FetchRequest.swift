@@ -57,6 +57,9 @@ public struct FetchResponse: Sendable {
     public var permanentRedirect: String?
     /// Bytes received after decoding.
     public var bytes: Int { body.count }
+    /// The fetcher's slot for this response, freed when the last copy of the response goes (see
+    /// `CurlMulti`): keep the response while its body is being parsed and stored.
+    var lease: ResponseLease?
 
     /// Creates a response.
     public init(

@@ -36,6 +36,25 @@ import TributaryTestSupport
         }
     }
 
+    /// Back-pressure: with concurrency 1, two responses kept by their callers hold both slots, so a
+    /// third fetch does not start until one of them is let go (bodies wait for parsing instead of
+    /// piling up); letting go of one starts it.
+    @Test func responsesKeptByCallersHoldBackFurtherFetches() async throws {
+        let server = try await Self.server()
+        let fetcher = FeedFetcher(settings: FetchSettings(concurrency: 1, totalTimeout: .seconds(10)))
+        var first: FetchResponse? = try await fetcher.fetch(FetchRequest(url: server.baseURL + "/feed.xml"))
+        let second = try await fetcher.fetch(FetchRequest(url: server.baseURL + "/feed.xml"))
+        let third = Task { try await fetcher.fetch(FetchRequest(url: server.baseURL + "/feed.xml")).status }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(server.requestCount("/feed.xml") == 2, "a third transfer started while two responses were held")
+        #expect(first?.status == 200)
+        first = nil
+        #expect(try await third.value == 200)
+        #expect(server.requestCount("/feed.xml") == 3)
+        #expect(second.status == 200)
+        await server.stop()
+    }
+
     @Test func N14_conditionalGetReturns304WithTheStoredETag() async throws {
         let server = try await Self.server()
         let fetcher = Self.fetcher()
