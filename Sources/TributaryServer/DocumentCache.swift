@@ -163,22 +163,17 @@ public final class DocumentCache: Sendable {
     /// documents too, so the previous generation's file closes once its last answer is sent).
     static func withGenerationFile(_ documents: [String: ServedDocument]) -> [String: ServedDocument] {
         let threshold = ServedDocument.fileThreshold
-        let names = documents.keys.sorted()
-        var bodies: [ByteBuffer] = []
-        for name in names {
-            let document = documents[name]!
-            if document.body.readableBytes > threshold { bodies.append(document.body) }
-            if let gzip = document.gzipBody, gzip.readableBytes > threshold { bodies.append(gzip) }
-        }
+        let large = { (body: ByteBuffer?) in body.flatMap { $0.readableBytes > threshold ? $0 : nil } }
+        let ordered = documents.sorted { $0.key < $1.key }
+        let bodies = ordered.flatMap { [large($0.value.body), large($0.value.gzipBody)].compactMap { $0 } }
         guard !bodies.isEmpty, let slices = DocumentFile.slices(of: bodies) else {
             return documents.mapValues { $0.withFiles(plain: nil, gzip: nil) }
         }
-        var next = slices.makeIterator()
+        var next = slices.makeIterator()  // In the order `bodies` was built.
         var result: [String: ServedDocument] = [:]
-        for name in names {
-            let document = documents[name]!
-            let plain = document.body.readableBytes > threshold ? next.next() : nil
-            let gzip = document.gzipBody.map { $0.readableBytes > threshold } == true ? next.next() : nil
+        for (name, document) in ordered {
+            let plain = large(document.body) != nil ? next.next() : nil
+            let gzip = large(document.gzipBody) != nil ? next.next() : nil
             result[name] = document.withFiles(plain: plain, gzip: gzip)
         }
         return result

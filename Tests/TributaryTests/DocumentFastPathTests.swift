@@ -125,4 +125,34 @@ import TributaryTestSupport
             #expect(received.data.ranges(of: "</channel></rss>").count == count, "a body was cut or lost")
         }
     }
+
+    /// Large plain and gzip bodies go by sendfile from the generation's file; both arrive whole, the
+    /// gzip one when asked for, and a reload with other bytes serves the new ones.
+    @Test func largeBodiesAreSentFromTheGenerationFile() async throws {
+        var random = SplitMix64(seed: 3)
+        // Hard to compress, so the gzip body is over the threshold too.
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        let text = (0..<150_000).map { _ in alphabet[Int(random.next() % 36)] }
+        let body = "<rss version=\"2.0\"><channel><title>" + String(text) + "</title></channel></rss>"
+        let (app, cache, directory) = try Self.application(["large.xml": body])
+        defer { directory.remove() }
+        let document = try #require(cache.document(named: "large.xml"))
+        #expect(document.plainFile != nil && document.gzipFile != nil, "not both bodies are in the file")
+        let gzip = try #require(document.gzipBody)
+        try await app.test(.live) { client in
+            try await client.execute(uri: "/large.xml", method: .get) { response in
+                #expect(String(buffer: response.body) == body)
+            }
+            try await client.execute(uri: "/large.xml", method: .get, headers: [.acceptEncoding: "gzip"]) { response in
+                #expect(response.headers[.contentEncoding] == "gzip")
+                #expect(response.body == gzip)
+            }
+            let changed = body.replacingOccurrences(of: "<channel>", with: "<channel><link>https://example.org/</link>")
+            try directory.write("large.xml", changed)
+            cache.reload(from: directory.path)
+            try await client.execute(uri: "/large.xml", method: .get) { response in
+                #expect(String(buffer: response.body) == changed)
+            }
+        }
+    }
 }
