@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Prometheus
+import Synchronization
 import Testing
 import TributaryServer
 import TributaryTestSupport
@@ -130,6 +131,49 @@ import TributaryTestSupport
             #expect(seconds > 2, "the answer took \(seconds) s, not longer than the timeouts; the test proves nothing")
             #expect(received > body.utf8.count, "the connection was cut after \(received) of \(body.utf8.count) body bytes")
         }
+    }
+
+    /// Graceful shutdown lets a fast-path answer under way finish: a client still reading a large
+    /// answer when the server is told to stop gets all of it, then the connection closes.
+    @Test func shutdownFinishesAnswersUnderWay() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let item = "<item><title>A story long enough to make a large feed</title><description>" + String(repeating: "text ", count: 200) + "</description></item>"
+        let body = "<rss version=\"2.0\"><channel><title>big</title>" + String(repeating: item, count: 6_000) + "</channel></rss>"
+        try directory.write("big.xml", body)
+        let cache = DocumentCache()
+        cache.reload(from: directory.path)
+        let routes = FeedRoutes(cache: cache, health: HealthState(staleAfter: 60))
+        let app = Application(
+            router: routes.router(), server: TributaryServer.server(limits: ServerLimits(), routes: routes),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let reader = Mutex<Task<(received: Int, closed: Bool), any Error>?>(nil)
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let raw = try RawClient(port: port, receiveBufferBytes: 16 * 1024)
+            raw.send("GET /big.xml HTTP/1.1\r\nHost: x\r\n\r\n")
+            // Reads slowly, from before the shutdown until after it began.
+            reader.withLock {
+                $0 = Task.detached {
+                    try await offPool { () -> (received: Int, closed: Bool) in
+                        Thread.sleep(forTimeInterval: 0.5)
+                        var total = 0
+                        let start = ContinuousClock.now
+                        while ContinuousClock.now - start < .seconds(30) {
+                            let piece = raw.readSome(64 * 1024, timeout: .seconds(10))
+                            if piece.isEmpty { return (total, true) }
+                            total += piece.count
+                            Thread.sleep(forTimeInterval: 0.005)
+                        }
+                        return (total, false)
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }  // Leaving the closure shuts the server down gracefully.
+        let result = try await #require(reader.withLock { $0 }).value
+        #expect(result.received > body.utf8.count, "the answer was cut after \(result.received) of \(body.utf8.count) body bytes")
+        #expect(result.closed, "the connection stayed open after the shutdown")
     }
 
     /// Idle keep-alive connections close after the idle timeout; a connection that keeps asking
