@@ -167,7 +167,8 @@ extension Aggregator {
                     break
                 }
             }
-            // Read after the categories: only the index page needs it, and rendering waits for those.
+            // Read after the categories: only the index page needs it, and each category's rendering
+            // starts as soon as that category is read. (So `read` also covers rendering done meanwhile.)
             if failure == nil {
                 do throws(StoreError) { states = try await store.sourceStates() } catch { failure = error }
             }
@@ -206,17 +207,20 @@ extension Aggregator {
         return changed.sorted()
     }
 
+    /// Each document of a category: its file extension and its writer.
+    static let documentWriters: [(extension: String, write: @Sendable (CategoryFeed) -> [UInt8])] = [
+        ("xml", RSSWriter.document), ("atom", AtomWriter.document), ("json", JSONFeedWriter.document),
+        ("html", HTMLPageWriter.categoryPage),
+    ]
+
     /// File names of a category's documents.
     static func documentNames(of feed: CategoryFeed) -> [String] {
-        ["xml", "atom", "json", "html"].map { feed.id + "." + $0 }
+        documentWriters.map { feed.id + "." + $0.extension }
     }
 
     /// The four documents of a category.
     static func documents(of feed: CategoryFeed) -> [(String, [UInt8])] {
         let feed = feed.preparingSummaryTexts()
-        return [
-            (feed.id + ".xml", RSSWriter.document(feed)), (feed.id + ".atom", AtomWriter.document(feed)),
-            (feed.id + ".json", JSONFeedWriter.document(feed)), (feed.id + ".html", HTMLPageWriter.categoryPage(feed)),
-        ]
+        return documentWriters.map { (feed.id + "." + $0.extension, $0.write(feed)) }
     }
 }

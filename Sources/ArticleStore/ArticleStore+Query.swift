@@ -58,7 +58,7 @@ extension ArticleStore {
                     sql: "SELECT a.id FROM articles a WHERE a.held = 0 AND EXISTS (SELECT 1 FROM article_keys k WHERE k.article_id = a.id AND k.source_id IN (\(placeholders))) ORDER BY a.sort_date DESC, a.id DESC LIMIT ?",
                     arguments: arguments)
             } else {
-                order = try Self.newestCarried(db, by: sourceIDs, limit: limit)
+                order = try Self.newestCarried(db, by: sourceIDs, placeholders: placeholders, limit: limit)
             }
             var attributions: [Int64: [Attribution]] = [:]
             var articles: [Int64: StoredArticle] = [:]
@@ -146,8 +146,9 @@ extension ArticleStore {
     /// sources publish as primary, plus those their items were merged into (keys that are not 'own';
     /// every 'own' key belongs to its article's primary source, see migration 7). Sorted here rather
     /// than by SQLite: its UNION and ORDER BY would build two temporary B-trees of every candidate.
-    static func newestCarried(_ db: Database, by sourceIDs: [Int64], limit: Int) throws -> [Int64] {
-        let placeholders = Array(repeating: "?", count: sourceIDs.count).joined(separator: ",")
+    ///
+    /// - Parameter placeholders: one `?` per source, comma-separated.
+    static func newestCarried(_ db: Database, by sourceIDs: [Int64], placeholders: String, limit: Int) throws -> [Int64] {
         var candidates: [(date: Double, id: Int64)] = []
         let queries = [
             "SELECT sort_date, id FROM articles INDEXED BY articles_source_held WHERE source_id IN (\(placeholders)) AND held = 0",

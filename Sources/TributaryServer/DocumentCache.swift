@@ -77,6 +77,16 @@ public final class ServedDocument: Sendable {
         self.isFeed = isFeed
     }
 
+    /// What a GET of this variant sends: the head (typed and serialized for HTTP/1.1), and the body,
+    /// from the generation's file when it is there. Shared by the router and `DocumentFastPath`.
+    func answer(for variant: FeedRoutes.Variant) -> (response: HTTPResponse, head: [UInt8], body: ByteBuffer?, file: FileSlice?) {
+        switch variant {
+        case .notModified: (notModifiedResponse, notModifiedHead, nil, nil)
+        case .gzip: (gzipResponse ?? plainResponse, gzipHead ?? plainHead, gzipBody, gzipFile)
+        case .plain: (plainResponse, plainHead, body, plainFile)
+        }
+    }
+
     /// The same document with its large bodies in `file`'s slices.
     func withFiles(plain: FileSlice?, gzip: FileSlice?) -> ServedDocument {
         ServedDocument(

@@ -196,12 +196,8 @@ final class DocumentFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         let variant = FeedRoutes.variant(
             of: document, ifNoneMatch: request.ifNoneMatch, ifModifiedSince: request.ifModifiedSince,
             acceptEncoding: request.acceptEncoding)
-        let (fields, body, file, status): ([UInt8], ByteBuffer?, FileSlice?, Int) =
-            switch variant {
-            case .notModified: (document.notModifiedHead, nil, nil, 304)
-            case .gzip: (document.gzipHead ?? document.plainHead, document.gzipBody, document.gzipFile, 200)
-            case .plain: (document.plainHead, document.body, document.plainFile, 200)
-            }
+        let (response, fields, body, file) = document.answer(for: variant)
+        let status = response.status.code
         var head = context.channel.allocator.buffer(capacity: fields.count + 64)
         head.writeBytes(fields)
         head.writeString("Date: ")

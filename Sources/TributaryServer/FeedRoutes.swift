@@ -23,8 +23,8 @@ public struct FeedRoutes: Sendable {
     /// Builds the router.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        if let registry {
-            if let counters { router.add(middleware: RequestMetricsMiddleware(counters: counters)) }
+        if let registry, let counters {
+            router.add(middleware: RequestMetricsMiddleware(counters: counters))
             router.get("/metrics") { _, _ in
                 Response(
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
@@ -59,14 +59,9 @@ public struct FeedRoutes: Sendable {
         let variant = Self.variant(
             of: document, ifNoneMatch: request.headers[.ifNoneMatch], ifModifiedSince: request.headers[.ifModifiedSince],
             acceptEncoding: request.headers[.acceptEncoding])
-        let (head, body): (HTTPResponse, ByteBuffer?) =
-            switch variant {
-            case .notModified: (document.notModifiedResponse, nil)
-            case .gzip: (document.gzipResponse ?? document.plainResponse, document.gzipBody)
-            case .plain: (document.plainResponse, document.body)
-            }
-        if request.method == .head || body == nil { return Response(status: head.status, headers: head.headerFields, body: .init()) }
-        return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: body ?? ByteBuffer()))
+        let (head, _, body, _) = document.answer(for: variant)
+        guard let body, request.method != .head else { return Response(status: head.status, headers: head.headerFields, body: .init()) }
+        return Response(status: head.status, headers: head.headerFields, body: .init(byteBuffer: body))
     }
 
     /// Which of a document's answers a GET or HEAD gets.
