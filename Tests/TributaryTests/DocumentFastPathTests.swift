@@ -9,17 +9,6 @@ import TributaryTestSupport
 /// The pipeline's fast path over real sockets: order with the router, hand-over, partial heads,
 /// sendfile bodies and back-pressure.
 @Suite struct DocumentFastPathTests {
-    static func application(_ documents: [String: String]) throws -> (some ApplicationProtocol, DocumentCache, TemporaryDirectory) {
-        let directory = try TemporaryDirectory()
-        for (name, text) in documents { try directory.write(name, text) }
-        let cache = DocumentCache()
-        cache.reload(from: directory.path)
-        let routes = FeedRoutes(cache: cache, health: HealthState(staleAfter: 60))
-        let app = Application(
-            router: routes.router(), server: TributaryServer.server(limits: ServerLimits(), routes: routes),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        return (app, cache, directory)
-    }
 
     /// Status codes of the responses in `text`, in order.
     static func statuses(_ text: String) -> [String] {
@@ -30,7 +19,7 @@ import TributaryTestSupport
     /// must see by the fast path, that one and all after it by the router; `Connection: close`
     /// closes after its answer.
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
-        let (app, cache, directory) = try Self.application(["news.xml": "<rss version=\"2.0\"><channel><title>pipelined</title></channel></rss>"])
+        let (app, cache, directory) = try ServedDocuments.application(["news.xml": "<rss version=\"2.0\"><channel><title>pipelined</title></channel></rss>"])
         defer { directory.remove() }
         let etag = try #require(cache.document(named: "news.xml")?.etag)
         try await app.test(.live) { client in
@@ -60,7 +49,7 @@ import TributaryTestSupport
 
     /// Heads arriving a few bytes at a time, split anywhere, are answered once complete.
     @Test func headsSplitAcrossReadsAreAnswered() async throws {
-        let (app, _, directory) = try Self.application(["a.xml": "<rss version=\"2.0\"><channel><title>split</title></channel></rss>"])
+        let (app, _, directory) = try ServedDocuments.application(["a.xml": "<rss version=\"2.0\"><channel><title>split</title></channel></rss>"])
         defer { directory.remove() }
         try await app.test(.live) { client in
             let port = try #require(client.port)
@@ -85,7 +74,7 @@ import TributaryTestSupport
     /// drains (bodies here are large enough to go by sendfile).
     @Test func aClientThatDoesNotReadIsAnsweredOnceItDoes() async throws {
         let body = "<rss version=\"2.0\"><channel><title>big</title>" + String(repeating: "<item><title>x</title></item>", count: 3000) + "</channel></rss>"
-        let (app, cache, directory) = try Self.application(["big.xml": body])
+        let (app, cache, directory) = try ServedDocuments.application(["big.xml": body])
         defer { directory.remove() }
         #expect(cache.document(named: "big.xml")?.plainFile != nil, "the body is not sent by sendfile")
         let count = 100
@@ -109,7 +98,7 @@ import TributaryTestSupport
     /// A client that sends its requests and closes its side (half-close, `nc -N`) gets every answer.
     @Test func aHalfClosedClientGetsEveryAnswer() async throws {
         let body = "<rss version=\"2.0\"><channel><title>half</title>" + String(repeating: "<item><title>x</title></item>", count: 3000) + "</channel></rss>"
-        let (app, _, directory) = try Self.application(["big.xml": body])
+        let (app, _, directory) = try ServedDocuments.application(["big.xml": body])
         defer { directory.remove() }
         let count = 50
         try await app.test(.live) { client in
@@ -134,7 +123,7 @@ import TributaryTestSupport
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
         let text = (0..<150_000).map { _ in alphabet[Int(random.next() % 36)] }
         let body = "<rss version=\"2.0\"><channel><title>" + String(text) + "</title></channel></rss>"
-        let (app, cache, directory) = try Self.application(["large.xml": body])
+        let (app, cache, directory) = try ServedDocuments.application(["large.xml": body])
         defer { directory.remove() }
         let document = try #require(cache.document(named: "large.xml"))
         #expect(document.plainFile != nil && document.gzipFile != nil, "not both bodies are in the file")

@@ -9,17 +9,9 @@ import TributaryTestSupport
     /// The same answers from the router alone and from a live server, where the pipeline's
     /// `DocumentFastPath` answers document requests before the router sees them.
     @Test(arguments: [false, true]) func servesDocumentsWithETagsAnd304s(live: Bool) async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
         let feed = String(repeating: "<rss version=\"2.0\"><channel><title>x</title></channel></rss>\n", count: 20)
-        try directory.write("news.xml", feed)
-        try directory.write("index.html", "<!DOCTYPE html><title>index</title>")
-        let cache = DocumentCache()
-        cache.reload(from: directory.path)
-        let routes = FeedRoutes(cache: cache, health: HealthState(staleAfter: 60))
-        let app = Application(
-            router: routes.router(), server: TributaryServer.server(limits: ServerLimits(), routes: routes),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let (app, _, directory) = try ServedDocuments.application(["news.xml": feed, "index.html": "<!DOCTYPE html><title>index</title>"])
+        defer { directory.remove() }
         try await app.test(live ? .live : .router) { client in
             let etag = try await client.execute(uri: "/news.xml", method: .get) { response in
                 #expect(response.status == .ok)

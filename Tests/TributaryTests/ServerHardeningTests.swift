@@ -10,14 +10,8 @@ import TributaryTestSupport
 /// The server's header limits over real sockets, and its metrics.
 @Suite struct ServerHardeningTests {
     static func application(limits: ServerLimits, registry: PrometheusCollectorRegistry? = nil) throws -> (some ApplicationProtocol, TemporaryDirectory) {
-        let directory = try TemporaryDirectory()
-        try directory.write("news.xml", "<rss version=\"2.0\"><channel><title>x</title></channel></rss>")
-        let cache = DocumentCache()
-        cache.reload(from: directory.path)
-        let routes = FeedRoutes(cache: cache, health: HealthState(staleAfter: 60), registry: registry)
-        let app = Application(
-            router: routes.router(), server: TributaryServer.server(limits: limits, routes: routes),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        let (app, _, directory) = try ServedDocuments.application(
+            ["news.xml": "<rss version=\"2.0\"><channel><title>x</title></channel></rss>"], limits: limits, registry: registry)
         return (app, directory)
     }
 
@@ -101,17 +95,9 @@ import TributaryTestSupport
         var limits = ServerLimits()
         limits.idleTimeout = .seconds(1)
         limits.requestTimeout = .seconds(1)
-        let directory = try TemporaryDirectory()
+        let body = ServedDocuments.largeFeed
+        let (app, _, directory) = try ServedDocuments.application(["big.xml": body], limits: limits)
         defer { directory.remove() }
-        let item = "<item><title>A story long enough to make a large feed</title><description>" + String(repeating: "text ", count: 200) + "</description></item>"
-        let body = "<rss version=\"2.0\"><channel><title>big</title>" + String(repeating: item, count: 6_000) + "</channel></rss>"
-        try directory.write("big.xml", body)
-        let cache = DocumentCache()
-        cache.reload(from: directory.path)
-        let routes = FeedRoutes(cache: cache, health: HealthState(staleAfter: 60))
-        let app = Application(
-            router: routes.router(), server: TributaryServer.server(limits: limits, routes: routes),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let port = try #require(client.port)
             let (received, seconds) = try await offPool { () throws -> (Int, Double) in
@@ -136,17 +122,9 @@ import TributaryTestSupport
     /// Graceful shutdown lets a fast-path answer under way finish: a client still reading a large
     /// answer when the server is told to stop gets all of it, then the connection closes.
     @Test func shutdownFinishesAnswersUnderWay() async throws {
-        let directory = try TemporaryDirectory()
+        let body = ServedDocuments.largeFeed
+        let (app, _, directory) = try ServedDocuments.application(["big.xml": body])
         defer { directory.remove() }
-        let item = "<item><title>A story long enough to make a large feed</title><description>" + String(repeating: "text ", count: 200) + "</description></item>"
-        let body = "<rss version=\"2.0\"><channel><title>big</title>" + String(repeating: item, count: 6_000) + "</channel></rss>"
-        try directory.write("big.xml", body)
-        let cache = DocumentCache()
-        cache.reload(from: directory.path)
-        let routes = FeedRoutes(cache: cache, health: HealthState(staleAfter: 60))
-        let app = Application(
-            router: routes.router(), server: TributaryServer.server(limits: ServerLimits(), routes: routes),
-            configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let reader = Mutex<Task<(received: Int, closed: Bool), any Error>?>(nil)
         try await app.test(.live) { client in
             let port = try #require(client.port)
