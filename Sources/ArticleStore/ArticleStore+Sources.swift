@@ -107,8 +107,9 @@ extension ArticleStore {
     }
 
     static func bumpRevision(_ db: Database) throws {
-        try db.execute(
-            sql: "INSERT INTO store_meta (key, value) VALUES ('revision', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1")
+        try db.cachedStatement(
+            sql: "INSERT INTO store_meta (key, value) VALUES ('revision', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1"
+        ).execute()
     }
 
     static func date(_ value: Double?) -> Date? {
@@ -118,7 +119,7 @@ extension ArticleStore {
     /// Drops the dedup index, the category windows and the source list when another connection has
     /// committed since this one last looked.
     func noteOtherWriters(_ db: Database) throws {
-        let version = try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0
+        let version = try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0
         if let dataVersion, dataVersion != version {
             index = nil
             windows.removeAll()

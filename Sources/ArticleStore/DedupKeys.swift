@@ -26,9 +26,17 @@ struct PreparedItem: Sendable {
         authors = ArticleStore.json(item.authors)
         categories = ArticleStore.json(item.categories)
         enclosures = ArticleStore.json(item.enclosures)
-        let updated = item.updated.map { String($0.timeIntervalSince1970) } ?? ""
-        let text = [item.title ?? "\u{0}", item.summary ?? "\u{0}", item.content ?? "\u{0}", updated].joined(separator: "\u{1F}")
-        contentHash = Int64(bitPattern: DedupKeys.fnv1a(text, seed: 0xcbf2_9ce4_8422_2325))
+        // The hash of title, summary, content and updated time joined by U+001F (a missing one as U+0000),
+        // taken piece by piece instead of joining a copy of the whole article first.
+        var hash = FNV1a(seed: 0xcbf2_9ce4_8422_2325)
+        hash.add(item.title ?? "\u{0}")
+        hash.add(byte: 0x1F)
+        hash.add(item.summary ?? "\u{0}")
+        hash.add(byte: 0x1F)
+        hash.add(item.content ?? "\u{0}")
+        hash.add(byte: 0x1F)
+        hash.add(item.updated.map { String($0.timeIntervalSince1970) } ?? "")
+        contentHash = Int64(bitPattern: hash.value)
     }
 }
 
@@ -52,7 +60,9 @@ struct DedupKeys {
 
     /// Normalized title plus the first 30 words of the summary's text, hashed; nil without a title.
     static func fingerprint(title: String?, summary: String?) -> String? {
-        guard let title, let normalizedTitle = normalizedWords(title, limit: 40), normalizedTitle.count >= 12 else {
+        // At least 12 Characters (`count` would walk the whole title to count them).
+        guard let title, let normalizedTitle = normalizedWords(title, limit: 40), !normalizedTitle.dropFirst(11).isEmpty
+        else {
             return nil
         }
         // Thirty words sit in the first few kilobytes: don't strip the markup of a whole article for them.
@@ -139,6 +149,20 @@ struct DedupKeys {
         }
 
         mutating func add(_ character: Character) {
+            // Most characters are one scalar of the Basic Multilingual Plane: look them up.
+            var scalars = character.unicodeScalars.makeIterator()
+            if let scalar = scalars.next(), scalars.next() == nil, scalar.value < 0x1_0000 {
+                if scalar.isASCII { return add(asciiByte: UInt8(truncatingIfNeeded: scalar.value)) }
+                switch BMPWords.table[Int(scalar.value)] {
+                case BMPWords.notInWord:
+                    return endWord()
+                case BMPWords.lowercasesToSeveral:
+                    break  // the general case below
+                case let lowercase:
+                    if startWord() { UTF8.encode(Unicode.Scalar(lowercase)!) { output.append($0) } }
+                    return
+                }
+            }
             if let ascii = character.asciiValue {
                 add(asciiByte: ascii)
             } else if character.isLetter || character.isNumber {
@@ -164,6 +188,24 @@ struct DedupKeys {
         }
     }
 
+    /// How `normalizedWords` treats each one-scalar character of the Basic Multilingual Plane, computed
+    /// once with the same Character properties and `lowercased()` as the general case.
+    enum BMPWords {
+        /// Not a letter or number: ends a word.
+        static let notInWord: UInt32 = 0xFFFF_FFFF
+        /// A word character whose lowercase form is not one scalar (İ becomes i + U+0307).
+        static let lowercasesToSeveral: UInt32 = 0xFFFF_FFFE
+
+        /// By scalar value: `notInWord`, `lowercasesToSeveral`, or the scalar it lowercases to.
+        static let table: [UInt32] = (0..<0x1_0000).map { value in
+            guard let scalar = Unicode.Scalar(UInt32(value)) else { return notInWord }  // surrogates
+            let character = Character(scalar)
+            guard character.isLetter || character.isNumber else { return notInWord }
+            let lowercase = String(character).lowercased().unicodeScalars
+            return lowercase.count == 1 ? lowercase.first!.value : lowercasesToSeveral
+        }
+    }
+
     /// 64-bit FNV-1a as 16 hex digits: stable across runs and platforms.
     static func stableHash(_ text: String, seed: UInt64 = 0xcbf2_9ce4_8422_2325) -> String {
         var digits: [UInt8] = []
@@ -173,12 +215,9 @@ struct DedupKeys {
     }
 
     static func fnv1a(_ text: String, seed: UInt64) -> UInt64 {
-        var hash = seed
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
-        return hash
+        var hash = FNV1a(seed: seed)
+        hash.add(text)
+        return hash.value
     }
 
     /// Sixteen lower-case hex digits, most significant first.
@@ -191,11 +230,17 @@ struct DedupKeys {
 
     /// A `urn:uuid:` id derived from the source URL and item id, stable forever.
     static func outputID(sourceURL: String, itemID: String) -> String {
-        let text = sourceURL + "\u{1F}" + itemID
+        // FNV-1a of "<source URL>\u{1F}<item id>" with two seeds.
+        var first = FNV1a(seed: 0xcbf2_9ce4_8422_2325)
+        var second = FNV1a(seed: 0x8422_2325_cbf2_9ce4)
+        for piece in [sourceURL, "\u{1F}", itemID] {
+            first.add(piece)
+            second.add(piece)
+        }
         var hex: [UInt8] = []
         hex.reserveCapacity(32)
-        appendHex(fnv1a(text, seed: 0xcbf2_9ce4_8422_2325), to: &hex)
-        appendHex(fnv1a(text, seed: 0x8422_2325_cbf2_9ce4), to: &hex)
+        appendHex(first.value, to: &hex)
+        appendHex(second.value, to: &hex)
         // Version 8 (custom) UUID layout: xxxxxxxx-xxxx-8xxx-yxxx-xxxxxxxxxxxx (digits 12 and 16 replaced).
         var id = Array("urn:uuid:".utf8)
         id.reserveCapacity(45)
@@ -209,6 +254,26 @@ struct DedupKeys {
         id.append(UInt8(ascii: "-"))
         id += hex[20..<32]
         return String(decoding: id, as: UTF8.self)
+    }
+}
+
+/// 64-bit FNV-1a over the UTF-8 of one or more strings, fed in order.
+struct FNV1a {
+    private(set) var value: UInt64
+
+    init(seed: UInt64) { value = seed }
+
+    mutating func add(byte: UInt8) {
+        value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+    }
+
+    mutating func add(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var hash = value
+            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            value = hash
+        }
     }
 }
 

@@ -12,6 +12,40 @@ import TributaryTestSupport
         #expect(DedupKeys.outputID(sourceURL: "https://a.example/feed", itemID: "guid-1") == "urn:uuid:c12287ea-1e8c-8c40-a9f4-823c0e0a6a63")
     }
 
+    /// The content hash is FNV-1a of title, summary, content and updated time joined by U+001F, a missing
+    /// one as U+0000, as stored by earlier versions (hashed piece by piece now).
+    @Test func contentHashIsTheHashOfTheJoinedFields() {
+        let updated = Date(timeIntervalSince1970: 1_767_225_600.5)
+        let items = [
+            ParsedItem(id: "a", title: "Café", summary: "<p>x</p>", content: "日本", updated: updated),
+            ParsedItem(id: "b", title: nil, summary: "s", content: nil, updated: nil),
+            ParsedItem(id: "c"),
+        ]
+        for item in items {
+            let joined = [item.title ?? "\u{0}", item.summary ?? "\u{0}", item.content ?? "\u{0}",
+                item.updated.map { String($0.timeIntervalSince1970) } ?? ""].joined(separator: "\u{1F}")
+            var expected: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in joined.utf8 { expected = (expected ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+            #expect(PreparedItem(sourceURL: "https://a.example/feed", item: item).contentHash == Int64(bitPattern: expected))
+        }
+        #expect(
+            PreparedItem(sourceURL: "s", item: items[0]).contentHash != PreparedItem(sourceURL: "s", item: items[1]).contentHash)
+    }
+
+    /// Every one-scalar character of the Basic Multilingual Plane (looked up in a table) gives the
+    /// reference's words, alone, inside a word and between words.
+    @Test func everyBMPCharacterGivesTheReferenceWords() {
+        for value in UInt32(0x80)..<0x1_0000 {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            for text in ["\(scalar)", "ab\(scalar)cd ef", "ab \(scalar) cd"] {
+                let words = DedupKeys.normalizedWords(text, limit: 3)
+                if words != Self.referenceWords(text, limit: 3) {
+                    Issue.record("U+\(String(value, radix: 16)) in \(text.debugDescription): \(words ?? "nil")")
+                }
+            }
+        }
+    }
+
     /// The reference definition: walk the whole text by Character (what earlier versions did).
     static func referenceWords(_ text: String, limit: Int) -> String? {
         var words: [String] = []
