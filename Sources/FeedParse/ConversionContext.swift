@@ -206,6 +206,8 @@ struct ConversionContext {
 
     // MARK: People
 
+    private static let personDelimiters: Set<Character> = [" ", "(", ")", "<", ">", "[", "]", "\"", ","]
+
     /// A person from an RSS-style string: "me@example.org (Me)", "Me (me@example.org)", "Me <me@example.org>",
     /// "Me" or an address.
     ///
@@ -213,7 +215,8 @@ struct ConversionContext {
     /// either part, is the name.
     static func person(fromText text: String) -> Person? {
         guard let text = collapsed(text) else { return nil }
-        let delimiters: Set<Character> = [" ", "(", ")", "<", ">", "[", "]", "\"", ","]
+        guard text.utf8.contains(UInt8(ascii: "@")) else { return Person(name: text) }  // most are a name alone
+        let delimiters = personDelimiters
         guard
             let at = text.firstIndex(of: "@"),
             case let start = text[..<at].lastIndex(where: { delimiters.contains($0) }).map(text.index(after:))

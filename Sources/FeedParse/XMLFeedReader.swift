@@ -9,27 +9,19 @@ struct XMLFeedReader {
     let documentURL: String?
 
     /// Reads `data`, which is consumed: the repaired copy replaces it, so a large feed is not held twice.
+    ///
+    /// A document without a DOCTYPE goes to libxml2 as it is first: when libxml2 finds it well-formed,
+    /// the markup repairs (see `XMLInput`) would change nothing, and scanning for them is skipped. Only
+    /// when it is not well-formed and the repairs change something is it parsed again.
     func read(_ data: consuming [UInt8], httpCharset: String?) throws(ParseError) -> ParsedFeed {
-        let input = XMLInput(consume data, httpCharset: httpCharset)
-        let parser = XMLStreamParser(documentURL: documentURL, recordNames: ["item", "entry"])
-        var items: [ParsedItem] = []
-        var format: ParsedFeed.Format?
-        var dialect: Dialect?
-        var coreNamespaces: Set<String?> = []
-        var itemWarnings: [String] = []
-        let result = input.bytes.withUnsafeBytes { bytes in
-            parser.parse(bytes, encoding: input.encoding) { record, root in
-                if dialect == nil {
-                    format = Self.detectFormat(root)
-                    dialect = format.map(Dialect.init)
-                    if let dialect { coreNamespaces = Self.coreNamespaces(of: root, dialect: dialect) }
-                }
-                guard let dialect, Self.isItem(record, in: dialect, coreNamespaces: coreNamespaces) else { return }
-                var context = ConversionContext(options: options, coreNamespaces: coreNamespaces)
-                items.append(context.item(from: record, dialect: dialect))
-                itemWarnings.append(contentsOf: context.warnings)
-            }
+        var input = XMLInput(consume data, httpCharset: httpCharset, deferringRepair: true)
+        if !input.canParseBeforeRepair { input.repairMarkup() }
+        var pass = readRecords(input)
+        if !pass.result.isWellFormed, input.repairMarkup() {
+            pass.items = []  // not held through the second pass
+            pass = readRecords(input)
         }
+        let (result, items, format, itemWarnings) = (pass.result, pass.items, pass.format, pass.itemWarnings)
         guard let root = result.root else {
             let detail = result.issues.first.map { " (\($0))" } ?? ""
             throw ParseError(.malformed, "the document is not XML\(detail)")
@@ -68,6 +60,38 @@ struct XMLFeedReader {
         feed.warnings.append(contentsOf: context.warnings)
         feed.warnings.append(contentsOf: itemWarnings)
         return feed
+    }
+
+    /// What one libxml2 pass over a document gave: the parse result and the items converted as they completed.
+    struct RecordPass {
+        var result: XMLParseResult
+        var items: [ParsedItem] = []
+        var format: ParsedFeed.Format?
+        var itemWarnings: [String] = []
+    }
+
+    /// Parses `input`, converting each item as the stream parser completes it.
+    private func readRecords(_ input: XMLInput) -> RecordPass {
+        let parser = XMLStreamParser(documentURL: documentURL, recordNames: ["item", "entry"])
+        var items: [ParsedItem] = []
+        var format: ParsedFeed.Format?
+        var dialect: Dialect?
+        var coreNamespaces: Set<String?> = []
+        var itemWarnings: [String] = []
+        let result = input.bytes.withUnsafeBytes { bytes in
+            parser.parse(bytes, encoding: input.encoding) { record, root in
+                if dialect == nil {
+                    format = Self.detectFormat(root)
+                    dialect = format.map(Dialect.init)
+                    if let dialect { coreNamespaces = Self.coreNamespaces(of: root, dialect: dialect) }
+                }
+                guard let dialect, Self.isItem(record, in: dialect, coreNamespaces: coreNamespaces) else { return }
+                var context = ConversionContext(options: options, coreNamespaces: coreNamespaces)
+                items.append(context.item(from: record, dialect: dialect))
+                itemWarnings.append(contentsOf: context.warnings)
+            }
+        }
+        return RecordPass(result: result, items: items, format: format, itemWarnings: itemWarnings)
     }
 
     /// The format of a document, from its root element.

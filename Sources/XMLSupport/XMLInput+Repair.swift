@@ -3,8 +3,10 @@ import TributaryCore
 extension XMLInput {
     private static let predefinedEntities: Set<String> = ["amp", "lt", "gt", "quot", "apos"]
 
-    /// Rewrites undeclared HTML entities, bare ampersands and illegal control characters in place.
-    static func repairMarkup(_ bytes: inout [UInt8], warnings: inout [String]) {
+    /// Rewrites undeclared HTML entities, bare ampersands and illegal control characters in place;
+    /// returns whether anything changed.
+    @discardableResult
+    static func repairMarkup(_ bytes: inout [UInt8], warnings: inout [String]) -> Bool {
         let declared = declaredEntityNames(in: bytes)
         var output: [UInt8]? = nil
         var entityFixes = 0
@@ -97,6 +99,7 @@ extension XMLInput {
         if referenceFixes > 0 {
             warnings.append("\(referenceFixes) character references with an uppercase X were rewritten")
         }
+        return output != nil
     }
 
     private enum Reference {

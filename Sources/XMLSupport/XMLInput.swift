@@ -25,12 +25,18 @@ public struct XMLInput {
     public var encoding: String?
     /// What was repaired.
     public var warnings: [String]
+    /// Whether `repairMarkup()` has yet to run: it was deferred, and the encoding is one it works on.
+    public private(set) var isRepairPending: Bool
 
     /// Prepares `data`; `httpCharset` is the charset parameter of the response's Content-Type, if any.
     ///
     /// `data` is consumed: when the caller gives up its copy, a repair replaces the only copy of the
     /// document instead of doubling it.
-    public init(_ data: consuming [UInt8], httpCharset: String? = nil) {
+    ///
+    /// - Parameter deferringRepair: leaves the markup repairs (entities, bare `&`, control characters)
+    ///   to a later `repairMarkup()`, for a caller that first tries libxml2 on the document as it is
+    ///   (see `canParseBeforeRepair`).
+    public init(_ data: consuming [UInt8], httpCharset: String? = nil, deferringRepair: Bool = false) {
         var bytes = Self.droppingSpaceBeforeDeclaration(consume data)
         var warnings: [String] = []
         let declared = Self.declaredEncoding(in: bytes)
@@ -69,12 +75,65 @@ public struct XMLInput {
         default:
             encoding = (httpCharset != nil) ? chosen : nil
         }
-        if encoding.map(Self.isASCIICompatible) ?? true {
-            Self.repairMarkup(&bytes, warnings: &warnings)
-        }
         self.bytes = bytes
         self.encoding = encoding
         self.warnings = warnings
+        isRepairPending = encoding.map(Self.isASCIICompatible) ?? true
+        if !deferringRepair { repairMarkup() }
+    }
+
+    /// Whether libxml2 finding the unrepaired document well-formed proves that `repairMarkup()` would
+    /// change nothing: every repair fixes something libxml2 reports as a fatal error, except that a
+    /// document with a DOCTYPE may have an external subset, which makes an undeclared entity a
+    /// warning that libxml2 silently drops.
+    public var canParseBeforeRepair: Bool {
+        bytes.withUnsafeBufferPointer { Self.prologEndsWithoutDoctype($0) }
+    }
+
+    /// Whether the prolog (declaration, comments, processing instructions, whitespace) leads to a start
+    /// tag with no `<!DOCTYPE` on the way; false for anything else (a conservative answer).
+    static func prologEndsWithoutDoctype(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        func starts(with text: StaticString, at index: Int) -> Bool {
+            let count = text.utf8CodeUnitCount
+            guard index + count <= bytes.count else { return false }
+            return memcmp(bytes.baseAddress! + index, text.utf8Start, count) == 0
+        }
+        func end(of terminator: StaticString, from start: Int) -> Int? {
+            var index = start
+            while index < bytes.count {
+                if starts(with: terminator, at: index) { return index + terminator.utf8CodeUnitCount }
+                index += 1
+            }
+            return nil
+        }
+        var index = starts(with: "\u{FEFF}", at: 0) ? 3 : 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D:
+                index += 1
+            case UInt8(ascii: "<"):
+                if starts(with: "<?", at: index) {
+                    guard let close = end(of: "?>", from: index + 2) else { return false }
+                    index = close
+                } else if starts(with: "<!--", at: index) {
+                    guard let close = end(of: "-->", from: index + 4) else { return false }
+                    index = close
+                } else {
+                    return index + 1 < bytes.count && bytes[index + 1] != UInt8(ascii: "!")
+                }
+            default:
+                return false
+            }
+        }
+        return false
+    }
+
+    /// Applies the markup repairs if they are pending; returns whether they changed the bytes.
+    @discardableResult
+    public mutating func repairMarkup() -> Bool {
+        guard isRepairPending else { return false }
+        isRepairPending = false
+        return Self.repairMarkup(&bytes, warnings: &warnings)
     }
 
     /// The document without the whitespace some feeds put before the XML declaration (a fatal error for

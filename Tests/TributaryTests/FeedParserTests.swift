@@ -3,6 +3,7 @@ import Testing
 import TributaryCore
 
 @testable import FeedParse
+@testable import XMLSupport
 
 /// Parser behaviour, one small inline document per behaviour.
 @Suite struct FeedParserTests {
@@ -53,6 +54,41 @@ import TributaryCore
         #expect(feed.items.first?.summary == "don\u{2019}t")
         #expect(feed.items.first?.title == "it\u{2019}s")
         #expect(feed.warnings.isEmpty)
+    }
+
+    /// A document is first given to libxml2 unrepaired; one that is not well-formed because of HTML
+    /// entities, bare `&`, control characters or `&#X` is repaired and read again, losing nothing.
+    @Test func repairsApplyWhenTheUnrepairedDocumentIsNotWellFormed() throws {
+        let feed = try Self.parse(
+            "<rss version=\"2.0\"><channel><title>T</title>"
+                + "<item><title>caf&eacute;&nbsp;A &amp; B & C\u{1}&#X44;</title></item>"
+                + "<item><title>second</title></item></channel></rss>")
+        #expect(feed.items.map(\.title) == ["café A & B & CD", "second"])  // titles turn a no-break space into a space
+        #expect(feed.warnings.count == 4, "\(feed.warnings)")
+        #expect(!feed.warnings.contains { $0.contains("not well-formed") }, "\(feed.warnings)")
+    }
+
+    /// With a DOCTYPE (which may name an external subset), libxml2 only warns about an undeclared
+    /// entity and drops it: such a document is repaired before it is parsed.
+    @Test func documentsWithADoctypeAreRepairedFirst() throws {
+        let feed = try Self.parse(
+            "<?xml version=\"1.0\"?>\n<!-- a comment -->\n"
+                + "<!DOCTYPE rss PUBLIC \"-//Netscape Communications//DTD RSS 0.91//EN\" "
+                + "\"http://my.netscape.com/publish/formats/rss-0.91.dtd\">\n"
+                + "<rss version=\"0.91\"><channel><title>T</title><item><title>caf&eacute;</title></item></channel></rss>")
+        #expect(feed.items.first?.title == "café")
+    }
+
+    /// The prolog check behind the unrepaired first parse: a DOCTYPE anywhere before the root element,
+    /// or a prolog it cannot read, sends the document to the repairs first.
+    @Test(arguments: [
+        ("<rss/>", true), ("\u{FEFF}<?xml version=\"1.0\"?>\n<rss/>", true), ("<!-- <!DOCTYPE x> -->\n<?pi x?><feed/>", true),
+        ("<!DOCTYPE rss><rss/>", false), ("<?xml version=\"1.0\"?><!-- c --><!DOCTYPE rss [<!ENTITY e \"x\">]><rss/>", false),
+        ("<!-- unterminated", false), ("junk<rss/>", false), ("", false), ("<?xml", false),
+    ])
+    func prologCheck(document: String, canParseFirst: Bool) {
+        let bytes = Array(document.utf8)
+        #expect(bytes.withUnsafeBufferPointer(XMLInput.prologEndsWithoutDoctype) == canParseFirst)
     }
 
     /// `&#X41;` (HTML, not XML) is read as `&#x41;` instead of ending the document.
