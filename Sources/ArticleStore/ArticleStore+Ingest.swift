@@ -44,111 +44,167 @@ public struct SourceRefresh: Sendable {
 }
 
 extension ArticleStore {
-    /// Stores a source's items in one transaction, deduplicating by (1) source + guid, (2) canonical URL
-    /// across sources, (3) content fingerprint within the window; updates the source's state.
+    /// Stores a source's items, deduplicating by (1) source + guid, (2) canonical URL across sources,
+    /// (3) content fingerprint within the window; updates the source's state.
+    ///
+    /// Refreshes that arrive while the writer is busy are committed together when it is free (group
+    /// commit): one transaction for all of them, each refresh still all or nothing, because a batch
+    /// that fails is rolled back and its refreshes are stored again one transaction each, so only the
+    /// failing one fails. A cold run of 2,000 sources spent a third of the writer's time committing.
     ///
     /// - Returns: what was inserted, updated and merged.
-    public func ingest(_ refresh: SourceRefresh, now: Date) throws(StoreError) -> IngestResult {
-        return try write { db in
-            // Taken out of `self` so that adding keys does not copy the dictionaries (copy-on-write);
-            // put back only when the transaction commits, so a rolled-back refresh reloads it.
-            var index = try loadedIndex(db)
-            self.index = nil
-            var result = IngestResult()
-            // Every statement here runs once per refresh: cached, they are compiled once per connection
-            // (preparing them took a fifth of the writer's time).
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO sources (url) VALUES (?)").execute(arguments: [refresh.url])
-            let sourceID = try Int64.fetchOne(
-                db.cachedStatement(sql: "SELECT id FROM sources WHERE url = ?"), arguments: [refresh.url])!
-            let nowSeconds = now.timeIntervalSince1970
-            let keyed = refresh.prepared.map { DedupKeys(sourceID: sourceID, prepared: $0) }
-            // What this refresh changes, for the category windows (see `invalidateWindows`).
-            var touchedArticles: Set<Int64> = []
-            var gainedArticles = false
-            let isHeld = try floodGuardHolds(db, sourceID: sourceID, keys: keyed, index: index)
-            if isHeld {
-                result.warnings.append("\(refresh.url): \(refresh.prepared.count) items, most of them new, arrived at once; held back from publication (review, then `tributary sources release \(refresh.url)`)")
+    public func ingest(_ refresh: SourceRefresh, now: Date) async throws(StoreError) -> IngestResult {
+        let result = await withCheckedContinuation { continuation in
+            pendingRefreshes.append(PendingRefresh(refresh: refresh, now: now, continuation: continuation))
+            if pendingRefreshes.count == 1 {
+                // Runs after the calls already waiting for this actor, which join the batch.
+                Task { self.commitPendingRefreshes() }
             }
-            for keys in keyed {
-                let item = keys.item
-                if index.isTombstoned(keys) { continue }
-                if let existing = index.bySourceGUID[keys.sourceGUID] {
-                    // Rule 1 edits an article only through its own item: a merged copy from another
-                    // source (or another guid) must not overwrite it, or the two would take turns.
-                    let hash = keys.prepared.contentHash
-                    if existing.isOwn, index.contentHash[existing.article] != hash {
-                        if try updateIfChanged(db, articleID: existing.article, prepared: keys.prepared) {
-                            result.updated += 1
-                            touchedArticles.insert(existing.article)
-                        }
-                        index.contentHash[existing.article] = hash
-                    }
-                    continue
-                }
-                if let url = keys.canonicalURL, let existing = index.byCanonicalURL[url] {
-                    try attach(db, sourceID: sourceID, guid: item.id, link: item.link, to: existing, rule: "url")
-                    let becameOwn = try preferOriginalPublisher(
-                        db, articleID: existing, sourceID: sourceID, guid: item.id, link: item.originalLink ?? item.link, refresh: refresh,
-                        index: &index)
-                    index.bySourceGUID[keys.sourceGUID] = DedupIndex.GUIDEntry(article: existing, isOwn: becameOwn)
-                    touchedArticles.insert(existing)
-                    gainedArticles = true
-                    result.duplicates["url", default: 0] += 1
-                    continue
-                }
-                let sortDate = Self.sortDate(for: item, now: now, warnings: &result.warnings, source: refresh.url)
-                let fingerprint = keys.prepared.fingerprint
-                if let fingerprint, let match = index.byFingerprint[fingerprint],
-                    abs(match.sortDate - sortDate) <= policy.contentWindow
-                {
-                    try attach(db, sourceID: sourceID, guid: item.id, link: item.link, to: match.article, rule: "content")
-                    index.bySourceGUID[keys.sourceGUID] = DedupIndex.GUIDEntry(article: match.article, isOwn: false)
-                    touchedArticles.insert(match.article)
-                    gainedArticles = true
-                    result.duplicates["content", default: 0] += 1
-                    continue
-                }
-                let articleID = try insert(
-                    db, sourceID: sourceID, sourceURL: refresh.url, item: item, keys: keys, fingerprint: fingerprint,
-                    sortDate: sortDate,
-                    now: nowSeconds, isHeld: isHeld)
-                index.bySourceGUID[keys.sourceGUID] = DedupIndex.GUIDEntry(article: articleID, isOwn: true)
-                index.contentHash[articleID] = keys.prepared.contentHash
-                if let url = keys.canonicalURL { index.byCanonicalURL[url] = articleID }
-                if let fingerprint { index.byFingerprint[fingerprint] = (articleID, sortDate) }
-                result.inserted += 1
-                gainedArticles = true
-                if isHeld { result.held += 1 }
-            }
-            // Generated entries carry their sources' titles and links: a change reaches every window.
-            let before = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT title, site_link FROM sources WHERE id = ?"), arguments: [sourceID])
-            let renamed = before.map { ($0[0] as String?) != refresh.title || ($0[1] as String?) != refresh.siteLink } ?? true
-            try db.cachedStatement(
-                sql: """
-                    UPDATE sources SET title = ?, site_link = ?, etag = ?, last_modified = ?, status = 'ok',
-                        http_status = ?, last_success = ?, last_attempt = ?, last_error = NULL, failures = 0,
-                        next_fetch = ?, redirected_url = COALESCE(?, redirected_url)
-                    WHERE id = ?
-                    """
-            ).execute(
-                arguments: [refresh.title, refresh.siteLink, refresh.etag, refresh.lastModified, refresh.httpStatus,
-                    nowSeconds, nowSeconds, refresh.nextFetch?.timeIntervalSince1970, refresh.redirectedURL, sourceID])
-            for (rule, count) in result.duplicates {
-                try db.cachedStatement(
-                    sql: "INSERT INTO dedup_counts (rule, count) VALUES (?, ?) ON CONFLICT(rule) DO UPDATE SET count = count + excluded.count"
-                ).execute(arguments: [rule, count])
-            }
-            try Self.bumpRevision(db)
-            // Only a committed transaction changes the in-memory index.
-            self.index = index
-            if renamed {
-                windows.removeAll()
-            } else {
-                invalidateWindows(sources: gainedArticles ? [sourceID] : [], articles: touchedArticles)
-            }
-            return result
         }
+        return try result.get()
+    }
+
+    /// Stores every refresh waiting, in one transaction when possible, and answers their callers.
+    private func commitPendingRefreshes() {
+        let batch = pendingRefreshes
+        pendingRefreshes = []
+        for (pending, result) in zip(batch, ingest(batch.map { ($0.refresh, $0.now) })) {
+            pending.continuation.resume(returning: result)
+        }
+    }
+
+    /// Stores refreshes in one transaction; when it fails, each in a transaction of its own.
+    ///
+    /// - Returns: one result per refresh, in order.
+    func ingest(_ refreshes: [(refresh: SourceRefresh, now: Date)]) -> [Result<IngestResult, StoreError>] {
+        do throws(StoreError) {
+            return try write { db in
+                // Taken out of `self` so that adding keys does not copy the dictionaries (copy-on-write);
+                // put back only when the transaction commits, so a rolled-back batch reloads it.
+                var index = try loadedIndex(db)
+                self.index = nil
+                var changes = WindowChanges()
+                let results = try refreshes.map { refresh, now in
+                    try store(refresh, now: now, in: db, index: &index, changes: &changes)
+                }
+                try Self.bumpRevision(db)
+                // Only a committed transaction changes the in-memory index.
+                self.index = index
+                committedBatches += 1
+                if changes.renamedSource {
+                    windows.removeAll()
+                } else {
+                    invalidateWindows(sources: changes.gainedSources, articles: changes.touchedArticles)
+                }
+                return results.map { .success($0) }
+            }
+        } catch {
+            guard refreshes.count > 1 else { return [.failure(error)] }
+            return refreshes.flatMap { ingest([$0]) }
+        }
+    }
+
+    /// What a batch changes, for the category windows (see `invalidateWindows`).
+    struct WindowChanges {
+        var gainedSources: Set<Int64> = []
+        var touchedArticles: Set<Int64> = []
+        /// A source's title or site link changed: generated entries carry them, so every window is stale.
+        var renamedSource = false
+    }
+
+    /// Stores one refresh inside the caller's transaction.
+    private func store(
+        _ refresh: SourceRefresh, now: Date, in db: Database, index: inout DedupIndex, changes: inout WindowChanges
+    ) throws -> IngestResult {
+        var result = IngestResult()
+        // Every statement here runs once per refresh: cached, they are compiled once per connection
+        // (preparing them took a fifth of the writer's time).
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO sources (url) VALUES (?)").execute(arguments: [refresh.url])
+        let sourceID = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM sources WHERE url = ?"), arguments: [refresh.url])!
+        let nowSeconds = now.timeIntervalSince1970
+        let keyed = refresh.prepared.map { DedupKeys(sourceID: sourceID, prepared: $0) }
+        // What this refresh changes, for the category windows (see `invalidateWindows`).
+        var touchedArticles: Set<Int64> = []
+        var gainedArticles = false
+        let isHeld = try floodGuardHolds(db, sourceID: sourceID, keys: keyed, index: index)
+        if isHeld {
+            result.warnings.append("\(refresh.url): \(refresh.prepared.count) items, most of them new, arrived at once; held back from publication (review, then `tributary sources release \(refresh.url)`)")
+        }
+        for keys in keyed {
+            let item = keys.item
+            if index.isTombstoned(keys) { continue }
+            if let existing = index.bySourceGUID[keys.sourceGUID] {
+                // Rule 1 edits an article only through its own item: a merged copy from another
+                // source (or another guid) must not overwrite it, or the two would take turns.
+                let hash = keys.prepared.contentHash
+                if existing.isOwn, index.contentHash[existing.article] != hash {
+                    if try updateIfChanged(db, articleID: existing.article, prepared: keys.prepared) {
+                        result.updated += 1
+                        touchedArticles.insert(existing.article)
+                    }
+                    index.contentHash[existing.article] = hash
+                }
+                continue
+            }
+            if let url = keys.canonicalURL, let existing = index.byCanonicalURL[url] {
+                try attach(db, sourceID: sourceID, guid: item.id, link: item.link, to: existing, rule: "url")
+                let becameOwn = try preferOriginalPublisher(
+                    db, articleID: existing, sourceID: sourceID, guid: item.id, link: item.originalLink ?? item.link, refresh: refresh,
+                    index: &index)
+                index.bySourceGUID[keys.sourceGUID] = DedupIndex.GUIDEntry(article: existing, isOwn: becameOwn)
+                touchedArticles.insert(existing)
+                gainedArticles = true
+                result.duplicates["url", default: 0] += 1
+                continue
+            }
+            let sortDate = Self.sortDate(for: item, now: now, warnings: &result.warnings, source: refresh.url)
+            let fingerprint = keys.prepared.fingerprint
+            if let fingerprint, let match = index.byFingerprint[fingerprint],
+                abs(match.sortDate - sortDate) <= policy.contentWindow
+            {
+                try attach(db, sourceID: sourceID, guid: item.id, link: item.link, to: match.article, rule: "content")
+                index.bySourceGUID[keys.sourceGUID] = DedupIndex.GUIDEntry(article: match.article, isOwn: false)
+                touchedArticles.insert(match.article)
+                gainedArticles = true
+                result.duplicates["content", default: 0] += 1
+                continue
+            }
+            let articleID = try insert(
+                db, sourceID: sourceID, sourceURL: refresh.url, item: item, keys: keys, fingerprint: fingerprint,
+                sortDate: sortDate,
+                now: nowSeconds, isHeld: isHeld)
+            index.bySourceGUID[keys.sourceGUID] = DedupIndex.GUIDEntry(article: articleID, isOwn: true)
+            index.contentHash[articleID] = keys.prepared.contentHash
+            if let url = keys.canonicalURL { index.byCanonicalURL[url] = articleID }
+            if let fingerprint { index.byFingerprint[fingerprint] = (articleID, sortDate) }
+            result.inserted += 1
+            gainedArticles = true
+            if isHeld { result.held += 1 }
+        }
+        // Generated entries carry their sources' titles and links: a change reaches every window.
+        let before = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT title, site_link FROM sources WHERE id = ?"), arguments: [sourceID])
+        let renamed = before.map { ($0[0] as String?) != refresh.title || ($0[1] as String?) != refresh.siteLink } ?? true
+        try db.cachedStatement(
+            sql: """
+                UPDATE sources SET title = ?, site_link = ?, etag = ?, last_modified = ?, status = 'ok',
+                    http_status = ?, last_success = ?, last_attempt = ?, last_error = NULL, failures = 0,
+                    next_fetch = ?, redirected_url = COALESCE(?, redirected_url)
+                WHERE id = ?
+                """
+        ).execute(
+            arguments: [refresh.title, refresh.siteLink, refresh.etag, refresh.lastModified, refresh.httpStatus,
+                nowSeconds, nowSeconds, refresh.nextFetch?.timeIntervalSince1970, refresh.redirectedURL, sourceID])
+        for (rule, count) in result.duplicates {
+            try db.cachedStatement(
+                sql: "INSERT INTO dedup_counts (rule, count) VALUES (?, ?) ON CONFLICT(rule) DO UPDATE SET count = count + excluded.count"
+            ).execute(arguments: [rule, count])
+        }
+        if renamed { changes.renamedSource = true }
+        if gainedArticles { changes.gainedSources.insert(sourceID) }
+        changes.touchedArticles.formUnion(touchedArticles)
+        return result
     }
 
     /// The flood guard: a source that already has articles and suddenly brings more than

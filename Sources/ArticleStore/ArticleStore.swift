@@ -39,6 +39,17 @@ public actor ArticleStore {
     var dataVersion: Int?
     /// Flood guard, tombstone and retention settings.
     let policy: StorePolicy
+    /// Refreshes waiting to be committed together (see `ingest(_:now:)`).
+    var pendingRefreshes: [PendingRefresh] = []
+    /// Transactions that committed refreshes, one per batch (tests read it to see batches form).
+    var committedBatches = 0
+
+    /// A refresh waiting for the writer, and its caller.
+    struct PendingRefresh {
+        let refresh: SourceRefresh
+        let now: Date
+        let continuation: CheckedContinuation<Result<IngestResult, StoreError>, Never>
+    }
 
     /// Opens (creating if needed) the store at `path`, migrating an older schema.
     ///
