@@ -9,9 +9,9 @@ import Synchronization
 /// `curl_multi_poll` and is woken with `curl_multi_wakeup` when work arrives.
 ///
 /// Back-pressure: a completed transfer's response keeps a slot (a `ResponseLease`) until the caller
-/// is done with its body, and no transfer starts while `maxHeld` responses are running or held. When
-/// parsing and storing fall behind the downloads (a slow CPU), fetching waits instead of piling up
-/// bodies in memory.
+/// is done with its body, and no transfer starts while `maxHeld` responses are running or held, or
+/// while the bodies held add up to `maxHeldBytes`. When parsing and storing fall behind the downloads
+/// (a slow CPU), fetching waits instead of piling up bodies in memory.
 ///
 /// `@unchecked Sendable`: the multi handle and every easy handle are used only on the driver
 /// thread; the shared queue is behind a `Mutex`.
@@ -21,6 +21,8 @@ final class CurlMulti: @unchecked Sendable {
         var isClosed = false
         /// Responses handed to callers and not yet released.
         var held = 0
+        /// Bytes of their bodies.
+        var heldBytes = 0
     }
 
     private let multi: UnsafeMutableRawPointer
@@ -28,16 +30,20 @@ final class CurlMulti: @unchecked Sendable {
     private let concurrency: Int
     private let perHostConcurrency: Int
     private let maxHeld: Int
+    private let maxHeldBytes: Int
     private var active: [UnsafeMutableRawPointer: CurlTransfer] = [:]  // Driver thread only.
     private var activePerHost: [String: Int] = [:]  // Driver thread only.
     private var thread: Thread?
 
-    /// - Parameter maxHeld: most transfers running plus responses held by callers (at least `concurrency`).
-    init(concurrency: Int, perHostConcurrency: Int, maxHeld: Int) {
+    /// - Parameters:
+    ///   - maxHeld: most transfers running plus responses held by callers (at least `concurrency`).
+    ///   - maxHeldBytes: no transfer starts while the bodies held add up to this many bytes.
+    init(concurrency: Int, perHostConcurrency: Int, maxHeld: Int, maxHeldBytes: Int) {
         multi = curl_multi_init()
         self.concurrency = max(1, concurrency)
         self.perHostConcurrency = max(1, perHostConcurrency)
         self.maxHeld = max(self.concurrency, maxHeld)
+        self.maxHeldBytes = maxHeldBytes
         _ = tributary_multi_setopt_long(multi, CURLMOPT_PIPELINING, 2)  // CURLPIPE_MULTIPLEX
         _ = tributary_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, self.perHostConcurrency)
         _ = tributary_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, self.concurrency * 2)
@@ -76,7 +82,8 @@ final class CurlMulti: @unchecked Sendable {
             let (newTransfers, isClosed) = shared.withLock { state -> ([CurlTransfer], Bool) in
                 var taken: [CurlTransfer] = []
                 var remaining: [CurlTransfer] = []
-                var slots = min(concurrency - active.count, maxHeld - active.count - state.held)
+                var slots =
+                    state.heldBytes >= maxHeldBytes ? 0 : min(concurrency - active.count, maxHeld - active.count - state.held)
                 var perHost = activePerHost
                 for transfer in state.pending {
                     if slots > 0, perHost[transfer.host, default: 0] < perHostConcurrency {
@@ -116,10 +123,11 @@ final class CurlMulti: @unchecked Sendable {
         curl_multi_cleanup(multi)
     }
 
-    /// A caller is done with a response: its slot is free.
-    fileprivate func release() {
+    /// A caller is done with a response of `bytes` bytes: its slot is free.
+    fileprivate func release(bytes: Int) {
         let hasQueued = shared.withLock { state -> Bool in
             state.held -= 1
+            state.heldBytes -= bytes
             return !state.pending.isEmpty
         }
         if hasQueued { curl_multi_wakeup(multi) }
@@ -130,8 +138,12 @@ final class CurlMulti: @unchecked Sendable {
         guard let transfer = active.removeValue(forKey: handle) else { return }
         activePerHost[transfer.host, default: 1] -= 1
         var outcome = transfer.finish(code: code)
-        shared.withLock { $0.held += 1 }
-        outcome.lease = ResponseLease(multi: self)
+        let bytes = outcome.body.count
+        shared.withLock { state in
+            state.held += 1
+            state.heldBytes += bytes
+        }
+        outcome.lease = ResponseLease(multi: self, bytes: bytes)
         let continuation = transfer.continuation
         transfer.continuation = nil
         continuation?.resume(returning: outcome)
@@ -156,8 +168,12 @@ final class CurlMulti: @unchecked Sendable {
 /// that drops it (an error, a redirect hop) frees it at once. Nothing to call, nothing to forget.
 final class ResponseLease: Sendable {
     private let multi: CurlMulti
+    private let bytes: Int
 
-    fileprivate init(multi: CurlMulti) { self.multi = multi }
+    fileprivate init(multi: CurlMulti, bytes: Int) {
+        self.multi = multi
+        self.bytes = bytes
+    }
 
-    deinit { multi.release() }
+    deinit { multi.release(bytes: bytes) }
 }

@@ -22,9 +22,9 @@ public final class FeedFetcher: Sendable {
     /// Creates a fetcher with its own connection pool and driver thread.
     public init(settings: FetchSettings) {
         self.settings = settings
-        // Twice the concurrency: downloads go on at full width while as many bodies wait to be parsed.
         self.multi = CurlMulti(
-            concurrency: settings.concurrency, perHostConcurrency: settings.perHostConcurrency, maxHeld: settings.concurrency * 2)
+            concurrency: settings.concurrency, perHostConcurrency: settings.perHostConcurrency,
+            maxHeld: settings.maxHeldResponses ?? settings.concurrency * 4, maxHeldBytes: settings.maxHeldBytes)
     }
 
     deinit {

@@ -22,6 +22,14 @@ public struct FetchSettings: Sendable {
     public var blocksPrivateAddresses: Bool
     /// PEM file of certificate authorities to trust instead of the system's (an internal CA); nil: the system's.
     public var caFile: String?
+    /// Back-pressure: no transfer starts while this many are running or their responses are still held
+    /// by callers (parsing and storing them); nil for four times `concurrency`. Room for three slots'
+    /// worth of bodies keeps downloads going through the writer's pauses (a cold 2,000-source run took
+    /// 8.9 s with twice the concurrency, 8.4 s with four times, 7.8–8.1 s with eight).
+    public var maxHeldResponses: Int?
+    /// Back-pressure on memory: no transfer starts while the bodies held by callers add up to this many
+    /// bytes (a few large feeds wait instead of filling memory).
+    public var maxHeldBytes: Int
 
     /// Creates settings; the defaults are those documented in feeds.yaml.
     public init(
@@ -29,7 +37,7 @@ public struct FetchSettings: Sendable {
         totalTimeout: Duration = .seconds(30), lowSpeedBytesPerSecond: Int = 64, lowSpeedTime: Duration = .seconds(15),
         maxBodyBytes: Int = 20 * 1024 * 1024, maxRedirects: Int = 5,
         userAgent: String = "Tributary/\(TributaryVersion.string)", blocksPrivateAddresses: Bool = false,
-        caFile: String? = nil
+        caFile: String? = nil, maxHeldResponses: Int? = nil, maxHeldBytes: Int = 64 * 1024 * 1024
     ) {
         self.concurrency = concurrency
         self.perHostConcurrency = perHostConcurrency
@@ -42,6 +50,8 @@ public struct FetchSettings: Sendable {
         self.userAgent = userAgent
         self.blocksPrivateAddresses = blocksPrivateAddresses
         self.caFile = caFile
+        self.maxHeldResponses = maxHeldResponses
+        self.maxHeldBytes = maxHeldBytes
     }
 }
 

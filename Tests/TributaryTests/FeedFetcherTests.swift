@@ -41,7 +41,7 @@ import TributaryTestSupport
     /// piling up); letting go of one starts it.
     @Test func responsesKeptByCallersHoldBackFurtherFetches() async throws {
         let server = try await Self.server()
-        let fetcher = FeedFetcher(settings: FetchSettings(concurrency: 1, totalTimeout: .seconds(10)))
+        let fetcher = FeedFetcher(settings: FetchSettings(concurrency: 1, totalTimeout: .seconds(10), maxHeldResponses: 2))
         var first: FetchResponse? = try await fetcher.fetch(FetchRequest(url: server.baseURL + "/feed.xml"))
         let second = try await fetcher.fetch(FetchRequest(url: server.baseURL + "/feed.xml"))
         let third = Task { try await fetcher.fetch(FetchRequest(url: server.baseURL + "/feed.xml")).status }
@@ -52,6 +52,23 @@ import TributaryTestSupport
         #expect(try await third.value == 200)
         #expect(server.requestCount("/feed.xml") == 3)
         #expect(second.status == 200)
+        await server.stop()
+    }
+
+    /// Back-pressure on memory: once the bodies held reach `maxHeldBytes`, no transfer starts, however
+    /// many slots are free; letting go of the body starts the next one.
+    @Test func heldBodiesPastTheByteBudgetHoldBackFurtherFetches() async throws {
+        let server = try await Self.server()
+        let budget = Self.feedText.utf8.count  // one body fills it
+        let fetcher = FeedFetcher(settings: FetchSettings(concurrency: 8, totalTimeout: .seconds(10), maxHeldBytes: budget))
+        var first: FetchResponse? = try await fetcher.fetch(FetchRequest(url: server.baseURL + "/feed.xml"))
+        #expect(first?.body.count == budget)
+        let second = Task { try await fetcher.fetch(FetchRequest(url: server.baseURL + "/feed.xml")).status }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(server.requestCount("/feed.xml") == 1, "a transfer started while the held bodies filled the budget")
+        first = nil
+        #expect(try await second.value == 200)
+        #expect(server.requestCount("/feed.xml") == 2)
         await server.stop()
     }
 
