@@ -51,6 +51,16 @@ public actor ArticleStore {
         let continuation: CheckedContinuation<Result<IngestResult, StoreError>, Never>
     }
 
+    /// Closes the database (SQLite checkpoints the write-ahead log into the file); any later call
+    /// fails with a store error.
+    public func close() throws(StoreError) {
+        do {
+            try queue.close()
+        } catch {
+            throw Self.storeError(error, path: path)
+        }
+    }
+
     /// Opens (creating if needed) the store at `path`, migrating an older schema.
     ///
     /// - Parameters:

@@ -44,7 +44,10 @@ public struct ConfigLoader {
         }
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // No implicit typing (every scalar is read as text, then checked here): the default resolver
+            // runs a set of regular expressions over every scalar and every key lookup, which took most of
+            // the time of loading 2,000 sources.
+            root = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             problems.append(Self.problem(from: error, file: displayName))
             return nil
@@ -65,20 +68,37 @@ public struct ConfigLoader {
     }
 
     /// The position of the first alias (`*name` used as a value), which could expand exponentially.
+    ///
+    /// Reads bytes (every character it looks for is ASCII); the column is counted in characters.
     static func firstAlias(in text: String) -> (Int, Int)? {
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var inSingle = false
-            var inDouble = false
-            var previous: Character = " "
-            for (column, character) in line.enumerated() {
-                if character == "#" && !inSingle && !inDouble && (previous == " " || column == 0) { break }
-                if character == "'" && !inDouble { inSingle.toggle() }
-                if character == "\"" && !inSingle { inDouble.toggle() }
-                if character == "*" && !inSingle && !inDouble && " [,{:-".contains(previous) {
-                    return (index + 1, column + 1)
-                }
-                previous = character
+        let utf8 = text.utf8
+        var line = 1
+        var lineStart = utf8.startIndex
+        var inSingle = false
+        var inDouble = false
+        var inComment = false
+        var previous = UInt8(ascii: " ")
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            defer { index = utf8.index(after: index) }
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                lineStart = utf8.index(after: index)
+                (inSingle, inDouble, inComment, previous) = (false, false, false, UInt8(ascii: " "))
+                continue
             }
+            if inComment { continue }
+            if byte == UInt8(ascii: "#") && !inSingle && !inDouble && previous == UInt8(ascii: " ") {
+                inComment = true
+                continue
+            }
+            if byte == UInt8(ascii: "'") && !inDouble { inSingle.toggle() }
+            if byte == UInt8(ascii: "\"") && !inSingle { inDouble.toggle() }
+            if byte == UInt8(ascii: "*") && !inSingle && !inDouble && Array(" [,{:-".utf8).contains(previous) {
+                return (line, text[lineStart..<index].count + 1)
+            }
+            previous = byte
         }
         return nil
     }

@@ -45,6 +45,11 @@ struct FetchCommand: AsyncParsableCommand {
             let showsProgress = isatty(STDERR_FILENO) == 1 && !json && !verbose
             summary = try await aggregator.run(all: all, progress: showsProgress ? Self.showProgress : nil)
             if showsProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            // The process ends with this command: the database is closed now (its last checkpoint), and
+            // the store's in-memory index is left for the exit to reclaim. Freeing the keys of 80,000
+            // articles one by one took 0.15 s of a cold 2,000-source run.
+            try await aggregator.store.close()
+            _ = Unmanaged.passRetained(aggregator)
         } catch {
             Diagnostics.error("\(error)")
             throw ExitCode(ExitCodes.storeError)

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TributaryConfig
+@testable import TributaryConfig
 import TributaryTestSupport
 
 @Suite struct ConfigLoaderTests {
@@ -66,5 +66,8 @@ import TributaryTestSupport
         #expect(syntax.count == 1 && syntax[0].contains("YAML syntax error"))
         let alias = try Self.problems("a: &x [1, 2]\nb: *x\n")
         #expect(alias == ["2:4: YAML aliases (*name) are not allowed in feeds.yaml; write the value out"])
+        // Columns count characters, lines end at LF (CRLF files too); quoted and commented stars are text.
+        #expect(ConfigLoader.firstAlias(in: "a: &x [1]\r\nb: 'é*' # *c\r\nçé: [*x]\r\n")! == (3, 6))
+        #expect(ConfigLoader.firstAlias(in: "a: \"*x\" # *y\nb: 'it''s *z'\nc: 2*3\n") == nil)
     }
 }
