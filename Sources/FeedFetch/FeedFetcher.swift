@@ -104,8 +104,10 @@ public final class FeedFetcher: Sendable {
         var response = FetchResponse(
             status: outcome.status, finalURL: finalURL, body: outcome.body, etag: headers["etag"],
             lastModified: headers["last-modified"], contentType: contentType,
-            charset: contentType.flatMap(ResponseHeaders.charset), retryAfterSeconds: headers["retry-after"].flatMap(ResponseHeaders.retryAfterSeconds),
-            maxAgeSeconds: ResponseHeaders.maxAgeSeconds(cacheControl: headers["cache-control"], expires: headers["expires"]),
+            charset: contentType.flatMap(ResponseHeaders.charset),
+            retryAfterSeconds: headers["retry-after"].flatMap { ResponseHeaders.retryAfterSeconds($0, serverDate: headers.serverDate) },
+            maxAgeSeconds: ResponseHeaders.maxAgeSeconds(
+                cacheControl: headers["cache-control"], expires: headers["expires"], serverDate: headers.serverDate),
             permanentRedirect: permanent ? finalURL : nil)
         if response.status == 200, response.body.isEmpty {
             throw FetchError(.emptyBody, url: original, "the server answered 200 with an empty body", httpStatus: 200)

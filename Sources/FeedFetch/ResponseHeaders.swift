@@ -27,15 +27,23 @@ struct ResponseHeaders {
         return nil
     }
 
-    /// Seconds from a Retry-After value: delta-seconds or an HTTP-date.
-    static func retryAfterSeconds(_ value: String) -> Int? {
+    /// The server's clock when it answered (the Date header), if it sent a readable one.
+    ///
+    /// Retry-After and Expires dates are on the server's clock: measured from its Date rather than from
+    /// ours, a skew between the two clocks does not shorten or lengthen the wait.
+    var serverDate: Date? { values["date"].flatMap(FeedDate.parse) }
+
+    /// Seconds from a Retry-After value: delta-seconds or an HTTP-date, the latter counted from
+    /// `serverDate` (the response's Date) when given, else from now.
+    static func retryAfterSeconds(_ value: String, serverDate: Date? = nil) -> Int? {
         if let seconds = Int(value.trimmingCharacters(in: .whitespaces)) { return max(0, seconds) }
         guard let date = FeedDate.parse(value) else { return nil }
-        return max(0, Int(date.timeIntervalSinceNow.rounded(.up)))
+        return max(0, Int(date.timeIntervalSince(serverDate ?? Date()).rounded(.up)))
     }
 
-    /// Freshness lifetime from Cache-Control max-age (preferred) or Expires.
-    static func maxAgeSeconds(cacheControl: String?, expires: String?) -> Int? {
+    /// Freshness lifetime from Cache-Control max-age (preferred) or Expires, the latter counted from
+    /// `serverDate` (the response's Date) when given, else from now (RFC 9111, 4.2.1).
+    static func maxAgeSeconds(cacheControl: String?, expires: String?, serverDate: Date? = nil) -> Int? {
         if let cacheControl {
             for directive in cacheControl.split(separator: ",") {
                 let parts = directive.split(separator: "=", maxSplits: 1)
@@ -46,7 +54,7 @@ struct ResponseHeaders {
                 }
             }
         }
-        if let expires, let date = FeedDate.parse(expires) { return max(0, Int(date.timeIntervalSinceNow)) }
+        if let expires, let date = FeedDate.parse(expires) { return max(0, Int(date.timeIntervalSince(serverDate ?? Date()))) }
         return nil
     }
 }

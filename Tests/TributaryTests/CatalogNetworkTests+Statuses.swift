@@ -89,6 +89,24 @@ extension CatalogNetworkTests {
         #expect((300...601).contains(response.retryAfterSeconds ?? -1), "got \(String(describing: response.retryAfterSeconds))")
     }
 
+    /// Retry-After and Expires dates are read on the server's clock: from a server whose clock is an
+    /// hour behind ours, "retry at Date + 600 s" still means 600 s, not "now" (and Expires likewise).
+    @Test func N16_datesAreCountedFromTheServersClock() async throws {
+        let serverNow = Date().addingTimeInterval(-3600)
+        let headers = [("Date", FeedDate.rfc822(serverNow)), ("Retry-After", FeedDate.rfc822(serverNow.addingTimeInterval(600)))]
+        let fresh = [("Date", FeedDate.rfc822(serverNow)), ("Expires", FeedDate.rfc822(serverNow.addingTimeInterval(900)))]
+        let server = try Self.rawServer([
+            "/busy": Self.status(503, headers),
+            "/fresh.xml": Self.status(200, fresh + [("Content-Type", "application/rss+xml")], body: "<rss version=\"2.0\"><channel/></rss>"),
+        ])
+        defer { server.stop() }
+        let fetcher = Self.fetcher(blocksPrivate: false)
+        let busy = try await fetcher.fetch(FetchRequest(url: server.baseURL + "/busy"))
+        #expect((599...601).contains(busy.retryAfterSeconds ?? -1), "got \(String(describing: busy.retryAfterSeconds))")
+        let response = try await fetcher.fetch(FetchRequest(url: server.baseURL + "/fresh.xml"))
+        #expect((898...900).contains(response.maxAgeSeconds ?? -1), "got \(String(describing: response.maxAgeSeconds))")
+    }
+
     @Test func N17_serverErrorsBackOffAndCountFailures() async throws {
         let server = try Self.rawServer(["/500": Self.status(500), "/502": Self.status(502), "/503": Self.status(503)])
         defer { server.stop() }
