@@ -78,9 +78,8 @@ extension ArticleStore {
     /// - Returns: one result per refresh, in order.
     func ingest(_ refreshes: [(refresh: SourceRefresh, now: Date)]) -> [Result<IngestResult, StoreError>] {
         do throws(StoreError) {
-            return try write { db in
-                // Taken out of `self` so that adding keys does not copy the dictionaries (copy-on-write);
-                // put back only when the transaction commits, so a rolled-back batch reloads it.
+            let (results, index, changes) = try write { db in
+                // Taken out of `self` so that adding keys does not copy the dictionaries (copy-on-write).
                 var index = try loadedIndex(db)
                 self.index = nil
                 var changes = WindowChanges()
@@ -88,16 +87,19 @@ extension ArticleStore {
                     try store(refresh, now: now, in: db, index: &index, changes: &changes)
                 }
                 try Self.bumpRevision(db)
-                // Only a committed transaction changes the in-memory index.
-                self.index = index
-                committedBatches += 1
-                if changes.renamedSource {
-                    windows.removeAll()
-                } else {
-                    invalidateWindows(sources: changes.gainedSources, articles: changes.touchedArticles)
-                }
-                return results.map { .success($0) }
+                return (results, index, changes)
             }
+            // Only a committed transaction changes the in-memory index and the windows: the commit
+            // itself can fail (a full disk often shows at COMMIT), and then `write` leaves the index
+            // unloaded, so the refreshes stored again one by one are checked against the file.
+            self.index = index
+            committedBatches += 1
+            if changes.renamedSource {
+                windows.removeAll()
+            } else {
+                invalidateWindows(sources: changes.gainedSources, articles: changes.touchedArticles)
+            }
+            return results.map { .success($0) }
         } catch {
             guard refreshes.count > 1 else { return [.failure(error)] }
             return refreshes.flatMap { ingest([$0]) }

@@ -150,6 +150,9 @@ extension ArticleStore {
     }
 
     /// Runs a write transaction, mapping SQLite errors to `StoreError`; nothing is committed on error.
+    ///
+    /// On error the in-memory dedup index and category windows are dropped (reloaded on next use):
+    /// the body may have changed them for a transaction that did not commit.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         sourceRefsCache = nil
         do {
@@ -157,10 +160,26 @@ extension ArticleStore {
                 try noteOtherWriters(db)
                 return try body(db)
             }
-        } catch let error as StoreError {
-            throw error
         } catch {
+            index = nil
+            windows.removeAll()
+            if let error = error as? StoreError { throw error }
             throw Self.storeError(error, path: path)
         }
     }
+
+    /// For tests: the next commit fails (and rolls back), as a full disk can at COMMIT.
+    func failNextCommit() {
+        queue.writeWithoutTransaction { db in db.add(transactionObserver: FailingCommit(), extent: .nextTransaction) }
+    }
+}
+
+/// Makes the commit it observes fail (see `ArticleStore.failNextCommit()`).
+private final class FailingCommit: TransactionObserver {
+    struct Refused: Error {}
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { false }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseWillCommit() throws { throw Refused() }
+    func databaseDidCommit(_ db: Database) {}
+    func databaseDidRollback(_ db: Database) {}
 }

@@ -24,7 +24,10 @@ public final class FeedFetcher: Sendable {
         self.settings = settings
         self.multi = CurlMulti(
             concurrency: settings.concurrency, perHostConcurrency: settings.perHostConcurrency,
-            maxHeld: settings.maxHeldResponses ?? settings.concurrency * 4, maxHeldBytes: settings.maxHeldBytes)
+            maxHeld: settings.maxHeldResponses ?? settings.concurrency * 4,
+            // Room for two of the largest bodies: a caller that keeps one response while it fetches
+            // another (following a page to its feed) never waits on itself.
+            maxHeldBytes: max(settings.maxHeldBytes, 2 * settings.maxBodyBytes))
     }
 
     deinit {
@@ -107,7 +110,8 @@ public final class FeedFetcher: Sendable {
             charset: contentType.flatMap(ResponseHeaders.charset),
             retryAfterSeconds: headers["retry-after"].flatMap { ResponseHeaders.retryAfterSeconds($0, serverDate: headers.serverDate) },
             maxAgeSeconds: ResponseHeaders.maxAgeSeconds(
-                cacheControl: headers["cache-control"], expires: headers["expires"], serverDate: headers.serverDate),
+                cacheControl: headers["cache-control"], expires: headers["expires"], serverDate: headers.serverDate,
+                age: headers["age"]),
             permanentRedirect: permanent ? finalURL : nil)
         if response.status == 200, response.body.isEmpty {
             throw FetchError(.emptyBody, url: original, "the server answered 200 with an empty body", httpStatus: 200)

@@ -28,7 +28,7 @@ public struct FetchSettings: Sendable {
     /// 8.9 s with twice the concurrency, 8.4 s with four times, 7.8–8.1 s with eight).
     public var maxHeldResponses: Int?
     /// Back-pressure on memory: no transfer starts while the bodies held by callers add up to this many
-    /// bytes (a few large feeds wait instead of filling memory).
+    /// bytes (a few large feeds wait instead of filling memory); never less than twice `maxBodyBytes`.
     public var maxHeldBytes: Int
 
     /// Creates settings; the defaults are those documented in feeds.yaml.

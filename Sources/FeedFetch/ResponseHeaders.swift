@@ -41,9 +41,15 @@ struct ResponseHeaders {
         return max(0, Int(date.timeIntervalSince(serverDate ?? Date()).rounded(.up)))
     }
 
-    /// Freshness lifetime from Cache-Control max-age (preferred) or Expires, the latter counted from
-    /// `serverDate` (the response's Date) when given, else from now (RFC 9111, 4.2.1).
-    static func maxAgeSeconds(cacheControl: String?, expires: String?, serverDate: Date? = nil) -> Int? {
+    /// Freshness left: the lifetime from Cache-Control max-age (preferred) or Expires, the latter counted
+    /// from `serverDate` (the response's Date) when given, else from now (RFC 9111, 4.2.1), less the
+    /// `age` a cache in between reported (4.2.3).
+    static func maxAgeSeconds(cacheControl: String?, expires: String?, serverDate: Date? = nil, age: String? = nil) -> Int? {
+        let age = age.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { max(0, $0) } ?? 0
+        return lifetimeSeconds(cacheControl: cacheControl, expires: expires, serverDate: serverDate).map { max(0, $0 - age) }
+    }
+
+    private static func lifetimeSeconds(cacheControl: String?, expires: String?, serverDate: Date?) -> Int? {
         if let cacheControl {
             for directive in cacheControl.split(separator: ",") {
                 let parts = directive.split(separator: "=", maxSplits: 1)

@@ -9,18 +9,23 @@ struct FeedFinder {
     static let usualPaths = ["/feed", "/feed.xml", "/rss", "/rss.xml", "/atom.xml", "/index.xml", "/feed.json", "/feeds/posts/default"]
 
     func find(_ url: String) async throws -> (url: String, feed: ParsedFeed) {
-        let first = try await load(url)
+        // Only the page's final URL is kept: the response (and the fetcher's slot it holds) goes
+        // before the candidates are fetched.
+        let (pageURL, result) = try await { () async throws -> (String, Result<ParsedFeed, ParseError>) in
+            let first = try await load(url)
+            return (first.finalURL, Self.parse(first))
+        }()
         let error: ParseError
-        switch Self.parse(first) {
-        case .success(let feed): return (first.finalURL, feed)
+        switch result {
+        case .success(let feed): return (pageURL, feed)
         case .failure(let failure): error = failure
         }
         guard error.code == .notAFeed else { throw error }
         var candidates = error.discoveredFeeds
         if candidates.isEmpty {
             // The usual places: beside the page (a blog under /blog/), then at the site's root.
-            candidates = Self.usualPaths.map { URLReference.resolve(String($0.dropFirst()), against: first.finalURL) }
-            if let origin = Self.origin(of: first.finalURL) { candidates += Self.usualPaths.map { origin + $0 } }
+            candidates = Self.usualPaths.map { URLReference.resolve(String($0.dropFirst()), against: pageURL) }
+            if let origin = Self.origin(of: pageURL) { candidates += Self.usualPaths.map { origin + $0 } }
             var seen: Set<String> = []
             candidates = candidates.filter { seen.insert($0).inserted }
         }

@@ -90,7 +90,8 @@ extension CatalogNetworkTests {
     }
 
     /// Retry-After and Expires dates are read on the server's clock: from a server whose clock is an
-    /// hour behind ours, "retry at Date + 600 s" still means 600 s, not "now" (and Expires likewise).
+    /// hour behind ours, "retry at Date + 600 s" still means 600 s, not "now" (and Expires likewise);
+    /// freshness already used up in a cache (Age) is taken off.
     @Test func N16_datesAreCountedFromTheServersClock() async throws {
         let serverNow = Date().addingTimeInterval(-3600)
         let headers = [("Date", FeedDate.rfc822(serverNow)), ("Retry-After", FeedDate.rfc822(serverNow.addingTimeInterval(600)))]
@@ -98,6 +99,7 @@ extension CatalogNetworkTests {
         let server = try Self.rawServer([
             "/busy": Self.status(503, headers),
             "/fresh.xml": Self.status(200, fresh + [("Content-Type", "application/rss+xml")], body: "<rss version=\"2.0\"><channel/></rss>"),
+            "/cached.xml": Self.status(200, [("Cache-Control", "max-age=600"), ("Age", "100")], body: "<rss version=\"2.0\"><channel/></rss>"),
         ])
         defer { server.stop() }
         let fetcher = Self.fetcher(blocksPrivate: false)
@@ -105,6 +107,9 @@ extension CatalogNetworkTests {
         #expect((599...601).contains(busy.retryAfterSeconds ?? -1), "got \(String(describing: busy.retryAfterSeconds))")
         let response = try await fetcher.fetch(FetchRequest(url: server.baseURL + "/fresh.xml"))
         #expect((898...900).contains(response.maxAgeSeconds ?? -1), "got \(String(describing: response.maxAgeSeconds))")
+        // A cache in between says the copy is 100 s old: 500 s of freshness are left.
+        let cached = try await fetcher.fetch(FetchRequest(url: server.baseURL + "/cached.xml"))
+        #expect(cached.maxAgeSeconds == 500)
     }
 
     @Test func N17_serverErrorsBackOffAndCountFailures() async throws {

@@ -68,4 +68,21 @@ import TributaryTestSupport
         #expect(states["https://large.example/feed"]?.status != "ok")
         #expect(await store.committedBatches == 2)  // a.example and c.example, each on its own
     }
+
+    /// A batch whose COMMIT fails (where a full disk often shows) leaves nothing of itself in memory:
+    /// its refreshes, stored again one transaction each, keep every item instead of finding their
+    /// own rolled-back keys in the dedup index and skipping them.
+    @Test func aFailedCommitLeavesNoStaleIndex() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try ArticleStore(path: directory.path + "/store.sqlite")
+        await store.failNextCommit()
+        let results = await store.ingest([
+            (Self.refresh("a.example", items: 2), ArticleStoreTests.now),
+            (Self.refresh("c.example", items: 3), ArticleStoreTests.now),
+        ])
+        #expect(results.map { (try? $0.get())?.inserted } == [2, 3])
+        #expect(try await store.stats().articlesStored == 5)
+        #expect(await store.committedBatches == 2)
+    }
 }
