@@ -22,12 +22,13 @@ public final class FeedFetcher: Sendable {
     /// Creates a fetcher with its own connection pool and driver thread.
     public init(settings: FetchSettings) {
         self.settings = settings
+        // Room for two of the largest bodies: a caller that keeps one response while it fetches another
+        // (following a page to its feed) never waits on itself.
+        let twoBodies = settings.maxBodyBytes.multipliedReportingOverflow(by: 2)
         self.multi = CurlMulti(
             concurrency: settings.concurrency, perHostConcurrency: settings.perHostConcurrency,
             maxHeld: settings.maxHeldResponses ?? settings.concurrency * 4,
-            // Room for two of the largest bodies: a caller that keeps one response while it fetches
-            // another (following a page to its feed) never waits on itself.
-            maxHeldBytes: max(settings.maxHeldBytes, 2 * settings.maxBodyBytes))
+            maxHeldBytes: max(settings.maxHeldBytes, twoBodies.overflow ? .max : twoBodies.partialValue))
     }
 
     deinit {
