@@ -270,9 +270,7 @@ struct FNV1a {
     mutating func add(_ text: String) {
         var text = text
         text.withUTF8 { bytes in
-            var hash = value
-            for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-            value = hash
+            for byte in bytes { add(byte: byte) }
         }
     }
 }

@@ -105,13 +105,14 @@ public final class FeedFetcher: Sendable {
         from outcome: CurlTransfer.Outcome, headers: ResponseHeaders, finalURL: String, original: String, permanent: Bool
     ) throws(FetchError) -> FetchResponse {
         let contentType = headers["content-type"]
+        let serverDate = headers.serverDate
         var response = FetchResponse(
             status: outcome.status, finalURL: finalURL, body: outcome.body, etag: headers["etag"],
             lastModified: headers["last-modified"], contentType: contentType,
             charset: contentType.flatMap(ResponseHeaders.charset),
-            retryAfterSeconds: headers["retry-after"].flatMap { ResponseHeaders.retryAfterSeconds($0, serverDate: headers.serverDate) },
+            retryAfterSeconds: headers["retry-after"].flatMap { ResponseHeaders.retryAfterSeconds($0, serverDate: serverDate) },
             maxAgeSeconds: ResponseHeaders.maxAgeSeconds(
-                cacheControl: headers["cache-control"], expires: headers["expires"], serverDate: headers.serverDate,
+                cacheControl: headers["cache-control"], expires: headers["expires"], serverDate: serverDate,
                 age: headers["age"]),
             permanentRedirect: permanent ? finalURL : nil)
         if response.status == 200, response.body.isEmpty {

@@ -26,7 +26,7 @@ public struct XMLInput {
     /// What was repaired.
     public var warnings: [String]
     /// Whether `repairMarkup()` has yet to run: it was deferred, and the encoding is one it works on.
-    public private(set) var isRepairPending: Bool
+    private var isRepairPending: Bool
 
     /// Prepares `data`; `httpCharset` is the charset parameter of the response's Content-Type, if any.
     ///

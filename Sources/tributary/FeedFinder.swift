@@ -9,12 +9,7 @@ struct FeedFinder {
     static let usualPaths = ["/feed", "/feed.xml", "/rss", "/rss.xml", "/atom.xml", "/index.xml", "/feed.json", "/feeds/posts/default"]
 
     func find(_ url: String) async throws -> (url: String, feed: ParsedFeed) {
-        // Only the page's final URL is kept: the response (and the fetcher's slot it holds) goes
-        // before the candidates are fetched.
-        let (pageURL, result) = try await { () async throws -> (String, Result<ParsedFeed, ParseError>) in
-            let first = try await load(url)
-            return (first.finalURL, Self.parse(first))
-        }()
+        let (pageURL, result) = try await loadAndParse(url)
         let error: ParseError
         switch result {
         case .success(let feed): return (pageURL, feed)
@@ -30,7 +25,7 @@ struct FeedFinder {
             candidates = candidates.filter { seen.insert($0).inserted }
         }
         for candidate in candidates {
-            guard let response = try? await load(candidate), case .success(let feed) = Self.parse(response) else { continue }
+            guard case .success(let feed)? = try? await loadAndParse(candidate).result else { continue }
             return (candidate, feed)
         }
         throw ParseError(.notAFeed, "\(error.message); no feed found on the page or at the usual paths (\(Self.usualPaths.joined(separator: ", ")))")
@@ -44,8 +39,11 @@ struct FeedFinder {
         }
     }
 
-    private func load(_ url: String) async throws -> FetchResponse {
-        try await DocumentLoader.load(url, fetcher: fetcher)
+    /// The final URL of `url` and what parsing its document gave; the response (and the fetcher's
+    /// slot it holds) is let go before the caller fetches anything else.
+    private func loadAndParse(_ url: String) async throws -> (url: String, result: Result<ParsedFeed, ParseError>) {
+        let response = try await DocumentLoader.load(url, fetcher: fetcher)
+        return (response.finalURL, Self.parse(response))
     }
 
     static func origin(of url: String) -> String? {
