@@ -1,149 +1,291 @@
-/// An element of a parsed XML document, in the ElementTree model.
+import TributaryCore
+
+/// The element, attribute and namespace names of one parse, each stored once and known by number.
+final class XMLNameTable {
+    private(set) var strings: [String] = []
+    private var numbers: [String: Int32] = [:]
+
+    /// The number of `string`, adding it when new. Equal strings always get the same number.
+    func number(for string: String) -> Int32 {
+        if let number = numbers[string] { return number }
+        let number = Int32(strings.count)
+        strings.append(string)
+        numbers[string] = number
+        return number
+    }
+}
+
+/// Elements of a document (or of one record of it) stored flat: one array of element records and one
+/// byte buffer for all their character data and attribute values.
+///
+/// The stream parser fills one tree for the document and one for the record being read, which it
+/// empties and reuses for the next record: reading a record allocates nothing once the buffers have
+/// grown, and a node is a number, not an object. Text stays UTF-8 bytes until a field asks for it.
+public final class XMLTree {
+    struct Element {
+        var name: Int32
+        var namespace: Int32  // -1: no namespace
+        var prefix: Int32  // -1: no prefix
+        var base: Int32  // index into `bases`, -1: none
+        var language: Int32  // index into `languages`, -1: none
+        var declarations: Int32  // index into `declarations`, -1: declares none
+        var line: Int32
+        var childCount: Int32 = 0
+        var firstChild: Int32 = -1
+        var lastChild: Int32 = -1
+        var nextSibling: Int32 = -1
+        var attributes: Range<Int32>
+        var text: Range<Int>
+        var tail: Range<Int>
+    }
+
+    struct Attribute {
+        var name: Int32
+        var namespace: Int32
+        var value: Range<Int>
+    }
+
+    let names: XMLNameTable
+    @exclusivity(unchecked) var elements: [Element] = []
+    @exclusivity(unchecked) var attributes: [Attribute] = []
+    /// Character data and attribute values, UTF-8 as libxml2 delivered it.
+    @exclusivity(unchecked) var bytes: [UInt8] = []
+    var bases: [String?] = []
+    var languages: [String] = []
+    var declarations: [[String: String]] = []
+
+    init(names: XMLNameTable) {
+        self.names = names
+    }
+
+    /// Empties the tree, keeping its buffers' capacity for the next record.
+    func removeAll() {
+        elements.removeAll(keepingCapacity: true)
+        attributes.removeAll(keepingCapacity: true)
+        bytes.removeAll(keepingCapacity: true)
+        bases.removeAll(keepingCapacity: true)
+        languages.removeAll(keepingCapacity: true)
+        declarations.removeAll(keepingCapacity: true)
+    }
+
+    /// Adds `bytes` to the text range `range`, which normally ends where they start.
+    func extend(_ range: inout Range<Int>, with added: Range<Int>) {
+        if range.isEmpty {
+            range = added
+        } else if range.upperBound == added.lowerBound {
+            range = range.lowerBound..<added.upperBound
+        } else {  // not adjacent: copy both to the end
+            let start = bytes.count
+            bytes.append(contentsOf: bytes[range])
+            bytes.append(contentsOf: bytes[added])
+            range = start..<bytes.count
+        }
+    }
+
+    /// The bytes in `range` as a string, C1 controls mapped to the windows-1252 characters they stand for.
+    func string(_ range: Range<Int>) -> String {
+        if range.isEmpty { return "" }
+        return bytes.withUnsafeBufferPointer { Self.string(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
+    /// UTF-8 as a string, C1 controls mapped to the windows-1252 characters they stand for
+    /// (see `XMLInput.mappingC1Controls(_:)`).
+    static func string(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
+        if let mapped = XMLInput.mappingC1Controls(utf8) { return String(decoding: mapped, as: UTF8.self) }
+        return String(decoding: utf8, as: UTF8.self)
+    }
+}
+
+/// An element of a parsed XML document, in the ElementTree model: a position in an `XMLTree`.
 ///
 /// Character data before the first child is `text`; character data after an element and
 /// before its next sibling is that element's `tail`. This keeps mixed content (XHTML)
 /// in order without a node per text run.
-public final class XMLNode {
-    /// Local name, without prefix.
-    public let name: String
-    /// Namespace URI, or nil for no namespace.
-    public let namespace: String?
-    /// Prefix used in the document, if any (kept for serialization).
-    public let prefix: String?
-    /// Attributes in document order.
-    public internal(set) var attributes: [XMLAttribute]
-    /// Namespaces declared on this element (`xmlns` attributes): URI by prefix, "" for the default namespace.
-    public let namespaceDeclarations: [String: String]
-    /// Child elements in document order.
-    public internal(set) var children: [XMLNode] = []
-    /// Character data before the first child.
-    public internal(set) var text: String = ""
-    /// Character data after this element's end tag, before the next sibling.
-    public internal(set) var tail: String = ""
-    /// Effective base URL (xml:base resolved against the ancestors' and the document's), if known.
-    public let base: String?
-    /// Effective xml:lang, inherited from ancestors.
-    public let language: String?
-    /// 1-based line of the start tag.
-    public let line: Int
+///
+/// A record handed out by `XMLStreamParser` is valid during the callback that receives it.
+public struct XMLNode {
+    let tree: XMLTree
+    let index: Int32
 
-    init(
-        name: String, namespace: String?, prefix: String?, attributes: [XMLAttribute],
-        namespaceDeclarations: [String: String] = [:], base: String?, language: String?, line: Int
-    ) {
-        self.namespaceDeclarations = namespaceDeclarations
-        self.name = name
-        self.namespace = namespace
-        self.prefix = prefix
-        self.attributes = attributes
-        self.base = base
-        self.language = language
-        self.line = line
+    init(tree: XMLTree, index: Int32) {
+        self.tree = tree
+        self.index = index
+    }
+
+    private var element: XMLTree.Element { tree.elements[Int(index)] }
+
+    /// Local name, without prefix.
+    public var name: String { tree.names.strings[Int(element.name)] }
+    /// Namespace URI, or nil for no namespace.
+    public var namespace: String? {
+        let number = element.namespace
+        return number < 0 ? nil : tree.names.strings[Int(number)]
+    }
+    /// Prefix used in the document, if any.
+    public var prefix: String? {
+        let number = element.prefix
+        return number < 0 ? nil : tree.names.strings[Int(number)]
+    }
+    /// Namespaces declared on this element (`xmlns` attributes): URI by prefix, "" for the default namespace.
+    public var namespaceDeclarations: [String: String] {
+        let number = element.declarations
+        return number < 0 ? [:] : tree.declarations[Int(number)]
+    }
+    /// Effective base URL (xml:base resolved against the ancestors' and the document's), if known.
+    public var base: String? {
+        let number = element.base
+        return number < 0 ? nil : tree.bases[Int(number)]
+    }
+    /// Effective xml:lang, inherited from ancestors.
+    public var language: String? {
+        let number = element.language
+        return number < 0 ? nil : tree.languages[Int(number)]
+    }
+    /// 1-based line of the start tag.
+    public var line: Int { Int(element.line) }
+    /// Character data before the first child.
+    public var text: String { tree.string(element.text) }
+    /// Character data after this element's end tag, before the next sibling.
+    public var tail: String { tree.string(element.tail) }
+    /// True when the element has no character data before its first child.
+    public var hasText: Bool { !element.text.isEmpty }
+    /// Child elements in document order.
+    public var children: XMLChildren {
+        let element = element
+        return XMLChildren(tree: tree, first: element.firstChild, count: Int(element.childCount))
     }
 
     /// The value of the attribute with this local name and namespace (nil namespace: unprefixed attribute).
     public func attribute(_ name: String, namespace: String? = nil) -> String? {
-        for attribute in attributes where attribute.name == name && attribute.namespace == namespace {
-            return attribute.value
+        let range = element.attributes
+        guard !range.isEmpty else { return nil }
+        let strings = tree.names.strings
+        for attribute in tree.attributes[Int(range.lowerBound)..<Int(range.upperBound)]
+        where strings[Int(attribute.name)] == name
+            && (attribute.namespace < 0 ? namespace == nil : strings[Int(attribute.namespace)] == namespace)
+        {
+            return tree.string(attribute.value)
         }
         return nil
-    }
-
-    /// First child with this local name in one of the namespaces (nil in the list matches no namespace).
-    public func child(_ name: String, in namespaces: [String?]) -> XMLNode? {
-        for child in children where child.name == name && namespaces.contains(child.namespace) {
-            return child
-        }
-        return nil
-    }
-
-    /// All children with this local name in one of the namespaces.
-    public func children(_ name: String, in namespaces: [String?]) -> [XMLNode] {
-        children.filter { $0.name == name && namespaces.contains($0.namespace) }
     }
 
     /// All character data inside this element, descendants included, in document order.
     public var innerText: String {
-        if children.isEmpty { return text }
-        var result = text
-        for child in children {
-            result += child.innerText
-            result += child.tail
+        let element = element
+        if element.childCount == 0 { return tree.string(element.text) }
+        var result: [UInt8] = []
+        appendText(of: index, to: &result)
+        return result.withUnsafeBufferPointer(XMLTree.string)
+    }
+
+    private func appendText(of index: Int32, to result: inout [UInt8]) {
+        let element = tree.elements[Int(index)]
+        result.append(contentsOf: tree.bytes[element.text])
+        var child = element.firstChild
+        while child >= 0 {
+            appendText(of: child, to: &result)
+            result.append(contentsOf: tree.bytes[tree.elements[Int(child)].tail])
+            child = tree.elements[Int(child)].nextSibling
         }
-        return result
     }
 
     /// The content of this element serialized as markup (children as tags, text escaped).
     ///
     /// Used for XHTML content and for feeds that put unescaped HTML inside text elements.
     public var innerMarkup: String {
-        var result = ""
-        appendEscaped(text, to: &result, attribute: false)
-        for child in children {
-            child.appendMarkup(to: &result)
-            appendEscaped(child.tail, to: &result, attribute: false)
-        }
-        return result
+        var result: [UInt8] = []
+        appendContentMarkup(of: index, to: &result)
+        return result.withUnsafeBufferPointer(XMLTree.string)
     }
 
     private static let voidElements: Set<String> = [
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
     ]
 
-    private func appendMarkup(to result: inout String) {
-        result += "<" + name
-        for attribute in attributes where attribute.namespace == nil {
-            result += " " + attribute.name + "=\""
-            appendEscaped(attribute.value, to: &result, attribute: true)
-            result += "\""
+    private func appendContentMarkup(of index: Int32, to result: inout [UInt8]) {
+        let element = tree.elements[Int(index)]
+        appendEscaped(element.text, to: &result, attribute: false)
+        var child = element.firstChild
+        while child >= 0 {
+            appendMarkup(of: child, to: &result)
+            let childElement = tree.elements[Int(child)]
+            appendEscaped(childElement.tail, to: &result, attribute: false)
+            child = childElement.nextSibling
         }
-        if children.isEmpty && text.isEmpty && Self.voidElements.contains(name) {
-            result += " />"
-            return
-        }
-        result += ">"
-        appendEscaped(text, to: &result, attribute: false)
-        for child in children {
-            child.appendMarkup(to: &result)
-            appendEscaped(child.tail, to: &result, attribute: false)
-        }
-        result += "</" + name + ">"
     }
 
-    private func appendEscaped(_ string: String, to result: inout String, attribute: Bool) {
-        guard string.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 }) else {
-            result += string
+    private func appendMarkup(of index: Int32, to result: inout [UInt8]) {
+        let element = tree.elements[Int(index)]
+        let name = tree.names.strings[Int(element.name)]
+        result.append(UInt8(ascii: "<"))
+        result.append(contentsOf: name.utf8)
+        for attribute in tree.attributes[Int(element.attributes.lowerBound)..<Int(element.attributes.upperBound)]
+        where attribute.namespace < 0 {
+            result.append(UInt8(ascii: " "))
+            result.append(contentsOf: tree.names.strings[Int(attribute.name)].utf8)
+            result.append(UInt8(ascii: "="))
+            result.append(UInt8(ascii: "\""))
+            appendEscaped(attribute.value, to: &result, attribute: true)
+            result.append(UInt8(ascii: "\""))
+        }
+        if element.childCount == 0 && element.text.isEmpty && Self.voidElements.contains(name) {
+            result.append(contentsOf: " />".utf8)
             return
         }
-        for character in string.unicodeScalars {
-            switch character {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"" where attribute: result += "&quot;"
-            default: result.unicodeScalars.append(character)
+        result.append(UInt8(ascii: ">"))
+        appendContentMarkup(of: index, to: &result)
+        result.append(UInt8(ascii: "<"))
+        result.append(UInt8(ascii: "/"))
+        result.append(contentsOf: name.utf8)
+        result.append(UInt8(ascii: ">"))
+    }
+
+    private func appendEscaped(_ range: Range<Int>, to result: inout [UInt8], attribute: Bool) {
+        for byte in tree.bytes[range] {
+            switch byte {
+            case UInt8(ascii: "&"): result.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): result.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): result.append(contentsOf: "&gt;".utf8)
+            case UInt8(ascii: "\"") where attribute: result.append(contentsOf: "&quot;".utf8)
+            default: result.append(byte)
             }
         }
     }
-
-    func append(child: XMLNode) { children.append(child) }
-    func appendText(_ string: String) {
-        if text.isEmpty { text = string } else { text += string }
-    }
-
-    func appendTail(_ string: String) {
-        if tail.isEmpty { tail = string } else { tail += string }
-    }
 }
 
-/// One attribute of an element.
-public struct XMLAttribute: Sendable, Equatable {
-    /// Local name.
-    public var name: String
-    /// Namespace URI, nil for unprefixed attributes.
-    public var namespace: String?
-    /// Value with entities decoded.
-    public var value: String
+/// The child elements of an `XMLNode`, in document order.
+public struct XMLChildren: Sequence {
+    let tree: XMLTree
+    let firstIndex: Int32
+    /// How many children there are.
+    public let count: Int
+
+    init(tree: XMLTree, first: Int32, count: Int) {
+        self.tree = tree
+        self.firstIndex = first
+        self.count = count
+    }
+
+    /// True when the element has no child elements.
+    public var isEmpty: Bool { count == 0 }
+    /// The first child, if any.
+    public var first: XMLNode? { firstIndex < 0 ? nil : XMLNode(tree: tree, index: firstIndex) }
+    public var underestimatedCount: Int { count }
+
+    public func makeIterator() -> Iterator { Iterator(tree: tree, upcoming: firstIndex) }
+
+    /// Walks the sibling links.
+    public struct Iterator: IteratorProtocol {
+        let tree: XMLTree
+        var upcoming: Int32
+
+        public mutating func next() -> XMLNode? {
+            guard upcoming >= 0 else { return nil }
+            let node = XMLNode(tree: tree, index: upcoming)
+            upcoming = tree.elements[Int(upcoming)].nextSibling
+            return node
+        }
+    }
 }
 
 /// Well-known namespace URIs.

@@ -26,7 +26,7 @@ public struct XMLParseResult {
     public var isWellFormed: Bool
 }
 
-/// Streams a document through libxml2's SAX2 interface and builds small element trees.
+/// Streams a document through libxml2's SAX2 interface into flat element trees (`XMLTree`).
 ///
 /// Elements named in `recordNames` that start no deeper than `maxRecordDepth` (the root is depth 0)
 /// are *records* (RSS items, Atom entries): each is handed to the caller as soon as its end tag is
@@ -54,16 +54,24 @@ public final class XMLStreamParser {
     // The parse state below is touched only from libxml2's callbacks, one at a time on the thread
     // that called `parse`, and never across a call out of this class: the dynamic exclusivity
     // checks Swift would make on every access (a fifth of the parser's own time) are left out.
-    @exclusivity(unchecked) private var stack: [XMLNode] = []
-    @exclusivity(unchecked) private var textBuffer: [UInt8] = []
+    private let nameTable = XMLNameTable()
+    /// The document without its records, and the record being read (emptied after each one).
+    @exclusivity(unchecked) private var documentTree: XMLTree
+    @exclusivity(unchecked) private var recordTree: XMLTree
+    /// Open elements: their index in `documentTree`, or from depth `recordStart` on, in `recordTree`.
+    @exclusivity(unchecked) private var stack: [Int32] = []
+    /// Where the character data not yet given to an element starts in the current tree's bytes.
+    @exclusivity(unchecked) private var pendingTextStart = 0
     @exclusivity(unchecked) private var recordStart: Int?
-    @exclusivity(unchecked) private var root: XMLNode?
     @exclusivity(unchecked) private var issues: [XMLParseIssue] = []
     private var onRecord: ((XMLNode, XMLNode) -> Void)?
-    @exclusivity(unchecked) private var names: [UnsafePointer<xmlChar>: String] = [:]
+    @exclusivity(unchecked) private var names: [UnsafePointer<xmlChar>: Int32] = [:]
     private static let nameCacheSize = 64
-    @exclusivity(unchecked) private var nameCache = [(pointer: UnsafePointer<xmlChar>?, name: String)](
-        repeating: (nil, ""), count: XMLStreamParser.nameCacheSize)
+    @exclusivity(unchecked) private var nameCache = [(pointer: UnsafePointer<xmlChar>?, number: Int32)](
+        repeating: (nil, 0), count: XMLStreamParser.nameCacheSize)
+    @exclusivity(unchecked) private var xmlNamespace: Int32 = -1
+    @exclusivity(unchecked) private var baseName: Int32 = -1
+    @exclusivity(unchecked) private var languageName: Int32 = -1
     /// Character data delivered so far, and the most a document of this size may deliver.
     @exclusivity(unchecked) private var characterBytes = 0
     @exclusivity(unchecked) private var maxCharacterBytes = 0
@@ -79,6 +87,11 @@ public final class XMLStreamParser {
         self.documentURL = documentURL
         self.recordNames = recordNames
         self.maxRecordDepth = maxRecordDepth
+        documentTree = XMLTree(names: nameTable)
+        recordTree = XMLTree(names: nameTable)
+        xmlNamespace = nameTable.number(for: XMLNamespace.xml)
+        baseName = nameTable.number(for: "base")
+        languageName = nameTable.number(for: "lang")
     }
 
     /// Parses `bytes`, calling `onRecord(record, root)` for each completed record.
@@ -91,11 +104,14 @@ public final class XMLStreamParser {
         _ bytes: UnsafeRawBufferPointer, encoding: String?, onRecord: @escaping (XMLNode, XMLNode) -> Void
     ) -> XMLParseResult {
         self.onRecord = onRecord
+        documentTree = XMLTree(names: nameTable)
+        recordTree = XMLTree(names: nameTable)
+        recordStart = nil
         defer {
             self.onRecord = nil
             stack.removeAll()
             names.removeAll()
-            for slot in nameCache.indices { nameCache[slot] = (nil, "") }
+            for slot in nameCache.indices { nameCache[slot] = (nil, 0) }
         }
         // Read through a callback rather than from memory: libxml2 would copy the whole document.
         let source = XMLByteSource(bytes)
@@ -126,6 +142,7 @@ public final class XMLStreamParser {
         context.pointee._private = Unmanaged.passUnretained(self).toOpaque()
         xmlParseDocument(context)
         let isWellFormed = context.pointee.wellFormed != 0 && characterBytes <= maxCharacterBytes
+        let root = documentTree.elements.isEmpty ? nil : XMLNode(tree: documentTree, index: 0)
         return XMLParseResult(root: root, issues: issues, isWellFormed: isWellFormed)
     }
 
@@ -179,28 +196,25 @@ public final class XMLStreamParser {
                 isFatal: error.level.rawValue >= XML_ERR_ERROR.rawValue))
     }
 
-    /// Character data as a string, C1 controls mapped to the windows-1252 characters they stand for.
-    private static func string(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
-        if let mapped = XMLInput.mappingC1Controls(utf8) { return String(decoding: mapped, as: UTF8.self) }
-        return String(decoding: utf8, as: UTF8.self)
-    }
-
-    /// The string for a name libxml2 interned in its dictionary (one pointer per distinct name).
+    /// The number of a name libxml2 interned in its dictionary (one pointer per distinct name).
     ///
     /// A small direct-mapped cache in front of `names` avoids hashing on every element and attribute.
-    private func name(_ pointer: UnsafePointer<xmlChar>) -> String {
+    private func name(_ pointer: UnsafePointer<xmlChar>) -> Int32 {
         let slot = Int(truncatingIfNeeded: UInt(bitPattern: pointer) >> 3) & (Self.nameCacheSize - 1)
-        if nameCache[slot].pointer == pointer { return nameCache[slot].name }
-        let string: String
+        if nameCache[slot].pointer == pointer { return nameCache[slot].number }
+        let number: Int32
         if let cached = names[pointer] {
-            string = cached
+            number = cached
         } else {
-            string = String(cString: pointer)
-            names[pointer] = string
+            number = nameTable.number(for: String(cString: pointer))
+            names[pointer] = number
         }
-        nameCache[slot] = (pointer, string)
-        return string
+        nameCache[slot] = (pointer, number)
+        return number
     }
+
+    /// The tree the innermost open element is in.
+    private var currentTree: XMLTree { recordStart == nil ? documentTree : recordTree }
 
     private func startElement(
         localName: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?, uri: UnsafePointer<xmlChar>?,
@@ -209,57 +223,118 @@ public final class XMLStreamParser {
     ) {
         guard let localName else { return }
         flushText()
+        let parentTree = currentTree
         let parent = stack.last
-        var declarations: [String: String] = [:]
+        let depth = stack.count
+        let nameNumber = name(localName)
+        let startsRecord =
+            recordStart == nil && depth > 0 && depth <= maxRecordDepth
+            && recordNames.contains(nameTable.strings[Int(nameNumber)])
+        if startsRecord { recordStart = depth }
+        let tree = startsRecord || recordStart != nil ? recordTree : documentTree
+        let parentElement = parent.map { parentTree.elements[Int($0)] }
+
+        var declarations: Int32 = -1
         if namespaceCount > 0, let namespaces {
             // Two pointers per declaration: prefix (nil for the default namespace), URI.
+            var declared: [String: String] = [:]
             for index in 0..<namespaceCount {
                 guard let namespaceURI = namespaces[index * 2 + 1] else { continue }
-                declarations[namespaces[index * 2].map(name) ?? ""] = name(namespaceURI)
+                let prefix = namespaces[index * 2].map(name)
+                let uri = name(namespaceURI)
+                declared[prefix.map { nameTable.strings[Int($0)] } ?? ""] = nameTable.strings[Int(uri)]
             }
+            declarations = Int32(tree.declarations.count)
+            tree.declarations.append(declared)
         }
-        var parsedAttributes: [XMLAttribute] = []
-        var xmlBase: String?
-        var xmlLanguage: String?
+        let firstAttribute = Int32(tree.attributes.count)
+        var xmlBase: Range<Int>?
+        var xmlLanguage: Range<Int>?
         if attributeCount > 0, let attributes {
-            parsedAttributes.reserveCapacity(attributeCount)
             for index in 0..<attributeCount {
                 // Five pointers per attribute: localname, prefix, URI, value start, value end.
                 let base = attributes + index * 5
                 guard let attributeName = base[0], let start = base[3], let end = base[4] else { continue }
-                let namespace = base[2].map(name)
-                let value = Self.string(UnsafeBufferPointer(start: start, count: end - start))
-                let attribute = XMLAttribute(name: name(attributeName), namespace: namespace, value: value)
-                if namespace == XMLNamespace.xml {
-                    if attribute.name == "base" { xmlBase = value }
-                    if attribute.name == "lang" { xmlLanguage = value }
+                let namespace = base[2].map(name) ?? -1
+                let valueStart = tree.bytes.count
+                tree.bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: end - start))
+                let attribute = XMLTree.Attribute(
+                    name: name(attributeName), namespace: namespace, value: valueStart..<tree.bytes.count)
+                if namespace == xmlNamespace {
+                    if attribute.name == baseName { xmlBase = attribute.value }
+                    if attribute.name == languageName { xmlLanguage = attribute.value }
                 }
-                parsedAttributes.append(attribute)
+                tree.attributes.append(attribute)
             }
         }
-        let inheritedBase = parent?.base ?? documentURL
-        let effectiveBase = xmlBase.map { URLReference.resolve($0, against: inheritedBase) } ?? inheritedBase
-        let node = XMLNode(
-            name: name(localName), namespace: uri.map(name), prefix: prefix.map(name), attributes: parsedAttributes,
-            namespaceDeclarations: declarations, base: effectiveBase, language: xmlLanguage ?? parent?.language,
-            line: Int(xmlSAX2GetLineNumber(parserContext)))
-        let depth = stack.count
-        if recordStart == nil, depth <= maxRecordDepth, depth > 0, recordNames.contains(node.name) {
-            recordStart = depth
-        } else if let parent {
-            parent.append(child: node)
+
+        // The base and language are inherited: an index into the parent's table when the parent is in
+        // the same tree, else (the document's root, or a record's) a new entry.
+        var baseNumber: Int32
+        var languageNumber: Int32
+        if let parentElement, parentTree === tree {
+            baseNumber = parentElement.base
+            languageNumber = parentElement.language
+        } else {
+            let inheritedBase = parentElement.flatMap { $0.base < 0 ? nil : parentTree.bases[Int($0.base)] } ?? documentURL
+            baseNumber = -1
+            if let inheritedBase {
+                baseNumber = Int32(tree.bases.count)
+                tree.bases.append(inheritedBase)
+            }
+            languageNumber = -1
+            if let parentElement, parentElement.language >= 0 {
+                languageNumber = Int32(tree.languages.count)
+                tree.languages.append(parentTree.languages[Int(parentElement.language)])
+            }
         }
-        if root == nil { root = node }
-        stack.append(node)
+        if let xmlBase {
+            let inherited = baseNumber < 0 ? nil : tree.bases[Int(baseNumber)]
+            baseNumber = Int32(tree.bases.count)
+            tree.bases.append(URLReference.resolve(tree.string(xmlBase), against: inherited))
+        }
+        if let xmlLanguage {
+            languageNumber = Int32(tree.languages.count)
+            tree.languages.append(tree.string(xmlLanguage))
+        }
+
+        let index = Int32(tree.elements.count)
+        tree.elements.append(
+            XMLTree.Element(
+                name: nameNumber, namespace: uri.map(name) ?? -1, prefix: prefix.map(name) ?? -1, base: baseNumber,
+                language: languageNumber, declarations: declarations,
+                line: Int32(truncatingIfNeeded: xmlSAX2GetLineNumber(parserContext)),
+                attributes: firstAttribute..<Int32(tree.attributes.count),
+                text: tree.bytes.count..<tree.bytes.count, tail: tree.bytes.count..<tree.bytes.count))
+        if let parent, parentTree === tree, !startsRecord {
+            tree.elements.withUnsafeMutableBufferPointer { elements in
+                let last = elements[Int(parent)].lastChild
+                if last >= 0 { elements[Int(last)].nextSibling = index } else { elements[Int(parent)].firstChild = index }
+                elements[Int(parent)].lastChild = index
+                elements[Int(parent)].childCount += 1
+            }
+        }
+        // An element after the root (recovered from broken XML) is kept in the tree but is no one's child.
+        stack.append(index)
+        pendingTextStart = tree.bytes.count
     }
 
     private func endElement() {
         flushText()
-        guard let node = stack.popLast() else { return }
+        guard stack.popLast() != nil else { return }
         if let start = recordStart, start == stack.count {
             recordStart = nil
-            if let root { onRecord?(node, root) }
+            if !documentTree.elements.isEmpty {
+                onRecord?(XMLNode(tree: recordTree, index: 0), XMLNode(tree: documentTree, index: 0))
+            }
+            // A record is valid during the callback only; one kept beyond it keeps its own tree.
+            if isKnownUniquelyReferenced(&recordTree) {
+                recordTree.removeAll()
+            } else {
+                recordTree = XMLTree(names: nameTable)
+            }
         }
+        pendingTextStart = currentTree.bytes.count
     }
 
     private func appendCharacters(_ characters: UnsafePointer<xmlChar>?, _ length: Int) {
@@ -276,18 +351,23 @@ public final class XMLStreamParser {
             }
             return
         }
-        textBuffer.append(contentsOf: UnsafeBufferPointer(start: characters, count: length))
+        currentTree.bytes.append(contentsOf: UnsafeBufferPointer(start: characters, count: length))
     }
 
+    /// Gives the character data read since the last tag to the innermost open element: its text, or
+    /// the tail of its last child.
     private func flushText() {
-        guard !textBuffer.isEmpty else { return }
-        defer { textBuffer.removeAll(keepingCapacity: true) }
+        let tree = currentTree
+        let end = tree.bytes.count
+        guard end > pendingTextStart else { return }
+        defer { pendingTextStart = end }
         guard let current = stack.last else { return }
-        let string = textBuffer.withUnsafeBufferPointer(Self.string)
-        if let last = current.children.last {
-            last.appendTail(string)
+        let added = pendingTextStart..<end
+        let last = tree.elements[Int(current)].lastChild
+        if last >= 0 {
+            tree.extend(&tree.elements[Int(last)].tail, with: added)
         } else {
-            current.appendText(string)
+            tree.extend(&tree.elements[Int(current)].text, with: added)
         }
     }
 }
