@@ -10,10 +10,27 @@ import XMLSupport
 struct CorpusBenchmark {
     let directory: String
 
-    func run() {
+    private func load() -> (files: [String], documents: [[UInt8]]) {
         let list = (try? String(contentsOfFile: directory + "/files.txt", encoding: .utf8)) ?? ""
         let files = list.split(separator: "\n").map { directory + "/" + $0 }
-        let documents = files.compactMap { FileManager.default.contents(atPath: $0).map { [UInt8]($0) } }
+        return (files, files.compactMap { FileManager.default.contents(atPath: $0).map { [UInt8]($0) } })
+    }
+
+    /// Parses every document once and prints the item count.
+    func parseEach() {
+        let (files, documents) = load()
+        let parser = FeedParser()
+        var items = 0
+        for (index, document) in documents.enumerated() {
+            if let feed = try? parser.parse(document, url: "https://bench.example/" + files[index]) {
+                items += feed.items.count
+            }
+        }
+        print("\(documents.count) files, \(items) items")
+    }
+
+    func run() {
+        let (files, documents) = load()
         let bytes = documents.reduce(0) { $0 + $1.count }
         let megabytes = Double(bytes) / 1_000_000
         print("corpus: \(documents.count) files, \(String(format: "%.1f", megabytes)) MB")

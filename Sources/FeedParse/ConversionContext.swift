@@ -94,8 +94,17 @@ struct ConversionContext {
     /// HTML from an element whose text is HTML (RSS description, content:encoded); child elements
     /// (unescaped HTML in the feed) are serialized back to markup.
     func html(_ node: XMLNode) -> String? {
-        let raw = node.children.isEmpty ? node.text : node.innerMarkup
-        return cleanHTML(raw, base: node.base)
+        if node.children.isEmpty { return node.withText { cleanHTML(utf8: $0, base: node.base) } }
+        return cleanHTML(node.innerMarkup, base: node.base)
+    }
+
+    /// `cleanHTML(_:base:)` for UTF-8 bytes: HTML with an ASCII character that is not white space is
+    /// sanitized from the bytes, without a String copy of its source.
+    func cleanHTML(utf8: UnsafeBufferPointer<UInt8>, base: String?) -> String? {
+        guard options.sanitizesHTML, utf8.contains(where: { $0 > 0x20 && $0 < 0x80 }) else {
+            return cleanHTML(String(decoding: utf8, as: UTF8.self), base: base)
+        }
+        return Self.trimmed(HTMLSanitizer.sanitize(utf8: utf8) { URLReference.resolve($0, against: base) })
     }
 
     /// Sanitizes (or only resolves URLs in) HTML; nil when it is empty.
@@ -177,7 +186,9 @@ struct ConversionContext {
         }
         switch Self.textKind(of: node) {
         case .text: return Self.trimmed(node.text).map(HTMLEntities.escape)
-        case .html: return cleanHTML(node.children.isEmpty ? node.text : node.innerMarkup, base: node.base)
+        case .html:
+            if node.children.isEmpty { return node.withText { cleanHTML(utf8: $0, base: node.base) } }
+            return cleanHTML(node.innerMarkup, base: node.base)
         case .xhtml: return cleanHTML(Self.xhtmlMarkup(node), base: node.base)
         }
     }

@@ -27,33 +27,38 @@ public enum HTMLSanitizer {
     ///
     /// Complexity: O(n). Input needing no change (no markup, references or illegal characters) is returned as is.
     public static func sanitize(_ html: String, resolve: (String) -> String? = { $0 }) -> String {
-        guard needsSanitizing(html) else { return html }
-        return withoutActuallyEscaping(resolve) { resolve in
-            var tokenizer = HTMLTokenizer(html)
-            let bytes = tokenizer.bytes
-            return bytes.withUnsafeBufferPointer { source in
-                var run = SanitizerRun(source: source, resolve: resolve)
-                while let token = tokenizer.next() { run.handle(token) }
-                run.closeAll()
-                return String(decoding: run.output, as: UTF8.self)
-            }
+        var html = html
+        let sanitized: String? = html.withUTF8 { needsSanitizing($0) ? sanitizing($0, resolve: resolve) : nil }
+        return sanitized ?? html
+    }
+
+    /// `sanitize(_:resolve:)` for HTML given as UTF-8 bytes, which must be valid UTF-8.
+    public static func sanitize(utf8: UnsafeBufferPointer<UInt8>, resolve: (String) -> String? = { $0 }) -> String {
+        guard needsSanitizing(utf8) else { return String(decoding: utf8, as: UTF8.self) }
+        return sanitizing(utf8, resolve: resolve)
+    }
+
+    private static func sanitizing(_ source: UnsafeBufferPointer<UInt8>, resolve: (String) -> String?) -> String {
+        withoutActuallyEscaping(resolve) { resolve in
+            var tokenizer = HTMLByteTokenizer(source: source)
+            var run = SanitizerRun(source: source, resolve: resolve)
+            while let token = tokenizer.next() { run.handle(token) }
+            run.closeAll()
+            return String(decoding: run.output, as: UTF8.self)
         }
     }
 
-    /// Whether `html` contains anything `sanitize` would change: markup, references or illegal characters.
-    private static func needsSanitizing(_ html: String) -> Bool {
-        var html = html
-        return html.withUTF8 { source in
-            for byte in source where byte <= 0x3E || byte == 0xEF {
-                switch byte {
-                case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "\""), 0xEF: return true
-                case 0x09, 0x0A, 0x0D: continue
-                case ..<0x20: return true
-                default: continue
-                }
+    /// Whether the HTML contains anything `sanitize` would change: markup, references or illegal characters.
+    private static func needsSanitizing(_ source: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in source where byte <= 0x3E || byte == 0xEF {
+            switch byte {
+            case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"), UInt8(ascii: "\""), 0xEF: return true
+            case 0x09, 0x0A, 0x0D: continue
+            case ..<0x20: return true
+            default: continue
             }
-            return false
         }
+        return false
     }
 }
 

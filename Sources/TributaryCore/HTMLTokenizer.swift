@@ -46,20 +46,9 @@ public struct HTMLTokenizer: Sequence, IteratorProtocol, Sendable {
     public mutating func next() -> HTMLToken? {
         let bytes = self.bytes
         return bytes.withUnsafeBufferPointer { source in
-            var scanner = TokenScanner(source: source, position: position)
-            defer { position = scanner.position }
-            if let (name, isEscapable) = pendingRawText {
-                pendingRawText = nil
-                let start = scanner.position
-                let end = scanner.rawTextEnd(name: name, from: start)
-                scanner.position = end
-                if end > start { return isEscapable ? .text(start..<end) : .rawText(start..<end) }
-            }
-            let token = scanner.nextToken()
-            if case .startTag(let tag) = token, let isEscapable = Self.rawTextContent(of: tag.name) {
-                pendingRawText = (Array(tag.name.utf8), isEscapable)
-            }
-            return token
+            var tokenizer = HTMLByteTokenizer(source: source, position: position, pendingRawText: pendingRawText)
+            defer { (position, pendingRawText) = (tokenizer.position, tokenizer.pendingRawText) }
+            return tokenizer.next()
         }
     }
 
@@ -85,6 +74,38 @@ public struct HTMLTokenizer: Sequence, IteratorProtocol, Sendable {
     /// The decoded value of `attribute`, or nil when it has none.
     public func value(of attribute: HTMLAttribute) -> String? {
         attribute.valueRange.map { decodedString(in: $0, isAttribute: true) }
+    }
+}
+
+/// `HTMLTokenizer` over bytes the caller keeps alive, for callers that have them in a buffer already.
+struct HTMLByteTokenizer {
+    let source: UnsafeBufferPointer<UInt8>
+    private(set) var position = 0
+    /// Set after a start tag whose content is raw text: the element name and whether references are decoded.
+    private(set) var pendingRawText: (name: [UInt8], isEscapable: Bool)?
+
+    init(source: UnsafeBufferPointer<UInt8>, position: Int = 0, pendingRawText: (name: [UInt8], isEscapable: Bool)? = nil) {
+        self.source = source
+        self.position = position
+        self.pendingRawText = pendingRawText
+    }
+
+    /// Returns the next token, or nil at the end of the input.
+    mutating func next() -> HTMLToken? {
+        var scanner = TokenScanner(source: source, position: position)
+        defer { position = scanner.position }
+        if let (name, isEscapable) = pendingRawText {
+            pendingRawText = nil
+            let start = scanner.position
+            let end = scanner.rawTextEnd(name: name, from: start)
+            scanner.position = end
+            if end > start { return isEscapable ? .text(start..<end) : .rawText(start..<end) }
+        }
+        let token = scanner.nextToken()
+        if case .startTag(let tag) = token, let isEscapable = HTMLTokenizer.rawTextContent(of: tag.name) {
+            pendingRawText = (Array(tag.name.utf8), isEscapable)
+        }
+        return token
     }
 }
 

@@ -147,6 +147,16 @@ public struct XMLNode {
     public var text: String { tree.string(element.text) }
     /// Character data after this element's end tag, before the next sibling.
     public var tail: String { tree.string(element.tail) }
+    /// Calls `body` with the UTF-8 of `text` (C1 controls mapped, as in `text`), without making a String.
+    public func withText<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        let range = element.text
+        return tree.bytes.withUnsafeBufferPointer { bytes in
+            let utf8 = UnsafeBufferPointer(rebasing: bytes[range])
+            guard let mapped = XMLInput.mappingC1Controls(utf8) else { return body(utf8) }
+            return mapped.withUnsafeBufferPointer(body)
+        }
+    }
+
     /// True when the element has no character data before its first child.
     public var hasText: Bool { !element.text.isEmpty }
     /// Child elements in document order.
