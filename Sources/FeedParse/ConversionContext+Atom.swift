@@ -53,7 +53,7 @@ extension ConversionContext {
                     item.authors.append(person)
                 }
             case "category":
-                if let term = child.attribute("term").flatMap(Self.collapsed) ?? Self.collapsed(child.text) {
+                if let term = child.attribute("term").flatMap(Self.collapsed) ?? Self.collapsedText(child) {
                     item.categories.append(term)
                 }
             case "link":
@@ -87,7 +87,7 @@ extension ConversionContext {
         for child in root.children {
             if NS.dcAny.contains(child.namespace) {
                 if child.name == "language", metadata.language == nil { metadata.language = Self.language(child.text) }
-                if child.name == "rights", metadata.rights == nil { metadata.rights = Self.collapsed(child.innerText) }
+                if child.name == "rights", metadata.rights == nil { metadata.rights = Self.collapsedInnerText(child) }
                 continue
             }
             guard isCore(child) else { continue }
@@ -98,7 +98,7 @@ extension ConversionContext {
             case "updated", "modified": if let value = date(child) { metadata.updated = value }
             case "rights", "copyright": if metadata.rights == nil { metadata.rights = constructHTML(child) }
             case "generator":
-                if metadata.generator == nil { metadata.generator = Self.collapsed(child.innerText) }
+                if metadata.generator == nil { metadata.generator = Self.collapsedInnerText(child) }
             case "logo": metadata.image = url(child.text, base: child.base)
             case "icon": if metadata.image == nil { metadata.image = url(child.text, base: child.base) }
             case "author":

@@ -26,8 +26,8 @@ extension ConversionContext {
 
     /// Fields shared by RSS items and channels, and Atom elements found inside RSS.
     private mutating func applyCommonExtension(_ child: XMLNode, to item: inout ParsedItem) -> Bool {
-        let namespace = child.namespace
-        if NS.dcAny.contains(namespace) {
+        let family = namespaces.classify(child).family
+        if family == .dublinCore {
             switch child.name {
             case "creator", "author", "contributor":
                 if let person = Self.person(fromText: child.innerText) { appendUnique(person, to: &item.authors) }
@@ -36,7 +36,7 @@ extension ConversionContext {
             case "issued", "created":
                 if item.published == nil { item.published = date(child) }
             case "subject":
-                if let term = Self.collapsed(child.innerText) { item.categories.append(term) }
+                if let term = Self.collapsedInnerText(child) { item.categories.append(term) }
             case "description", "abstract":
                 if item.summary == nil { item.summary = html(child) }
             case "title":
@@ -47,15 +47,15 @@ extension ConversionContext {
             }
             return true
         }
-        if namespace == NS.content, child.name == "encoded" {
+        if family == .content, child.name == "encoded" {
             if item.content == nil { item.content = html(child) }
             return true
         }
-        if NS.mediaAny.contains(namespace) {
+        if family == .media {
             applyMedia(child, to: &item)
             return true
         }
-        if NS.itunesAny.contains(namespace) {
+        if family == .itunes {
             switch child.name {
             case "author":
                 if item.authors.isEmpty, let person = Self.person(fromText: child.innerText) { item.authors.append(person) }
@@ -71,16 +71,16 @@ extension ConversionContext {
             }
             return true
         }
-        if namespace == NS.xhtml, child.name == "body" {
+        if family == .xhtml, child.name == "body" {
             // Full content as inline XHTML (`<xhtml:body>` in an RSS 2.0 item).
             if item.content == nil { item.content = cleanHTML(child.innerMarkup, base: child.base) }
             return true
         }
-        if namespace == NS.feedburner, child.name == "origLink" {
+        if family == .feedburner, child.name == "origLink" {
             item.originalLink = url(child.text, base: child.base)
             return true
         }
-        if NS.atomAny.contains(namespace) {
+        if family == .atom {
             switch child.name {
             case "link":
                 let rel = child.attribute("rel") ?? "alternate"
@@ -127,7 +127,7 @@ extension ConversionContext {
                 item.summary = child.attribute("type") == "html" ? cleanHTML(text, base: child.base) : HTMLEntities.escape(text)
             }
         case "title":
-            if item.title == nil { item.title = Self.collapsed(child.innerText) }
+            if item.title == nil { item.title = Self.collapsedInnerText(child) }
         default: break
         }
     }
@@ -136,6 +136,22 @@ extension ConversionContext {
     private func appendTerms(_ text: String, to categories: inout [String]) {
         for keyword in text.split(separator: ",") {
             if let term = Self.collapsed(String(keyword)), !categories.contains(term) { categories.append(term) }
+        }
+    }
+
+    /// Whether `value` is an absolute http or https URL.
+    static func hasWebScheme(_ value: String) -> Bool {
+        let utf8 = value.utf8
+        guard let first = utf8.first, (first | 0x20) >= UInt8(ascii: "a"), (first | 0x20) <= UInt8(ascii: "z") else {  // leading controls: the full parser decides
+            return URLReference.isAbsolute(value)
+                && URLReference.scheme(of: value).map { $0 == "http" || $0 == "https" } == true
+        }
+        var scheme = utf8.prefix(6).makeIterator()
+        for expected in "http".utf8 where scheme.next().map({ $0 | 0x20 }) != expected { return false }
+        switch scheme.next() {
+        case UInt8(ascii: ":"): return true
+        case UInt8(ascii: "s"), UInt8(ascii: "S"): return scheme.next() == UInt8(ascii: ":")
+        default: return false
         }
     }
 
@@ -167,7 +183,7 @@ extension ConversionContext {
                 continue
             }
             // Core element names are matched case-insensitively, as lenient readers (iTunes) do.
-            switch child.name.lowercased() {
+            switch child.lowercasedName {
             case "title":
                 if item.title == nil { item.title = plainTitle(child) }
             case "link":
@@ -178,15 +194,14 @@ extension ConversionContext {
                 if guidValue == nil, let value = Self.trimmed(child.text) {
                     guidValue = value
                     let permaLink = child.attribute("isPermaLink")?.lowercased()
-                    guidIsPermaLink = permaLink != "false" && URLReference.isAbsolute(value)
-                        && URLReference.scheme(of: value).map { $0 == "http" || $0 == "https" } == true
+                    guidIsPermaLink = permaLink != "false" && Self.hasWebScheme(value)
                 }
             case "pubdate":
                 if let value = date(child) { item.published = value }
             case "author":
                 if let person = Self.person(fromText: child.innerText) { appendUnique(person, to: &item.authors) }
             case "category":
-                if let term = Self.collapsed(child.innerText) { item.categories.append(term) }
+                if let term = Self.collapsedInnerText(child) { item.categories.append(term) }
             case "tags":
                 appendTerms(child.innerText, to: &item.categories)
             case "fullitem":
@@ -224,18 +239,18 @@ extension ConversionContext {
         metadata.language = (channel.language ?? root.language).flatMap(Self.language)
         for child in channel.children {
             if isCore(child) {
-                switch child.name.lowercased() {
+                switch child.lowercasedName {
                 case "title": Self.fill(&metadata.title, with: plainTitle(child))
                 case "link": if metadata.link == nil { metadata.link = url(child.innerText, base: child.base) }
                 case "description": Self.fill(&metadata.subtitle, with: html(child))
                 case "language": if let value = Self.language(child.text) { metadata.language = value }
-                case "copyright": if metadata.rights == nil { metadata.rights = Self.collapsed(child.innerText) }
-                case "generator": if metadata.generator == nil { metadata.generator = Self.collapsed(child.innerText) }
+                case "copyright": if metadata.rights == nil { metadata.rights = Self.collapsedInnerText(child) }
+                case "generator": if metadata.generator == nil { metadata.generator = Self.collapsedInnerText(child) }
                 case "lastbuilddate": if metadata.updated == nil { metadata.updated = date(child) }
                 case "pubdate": if metadata.updated == nil { metadata.updated = date(child) }
                 case "managingeditor", "webmaster":
                     if let person = Self.person(fromText: child.innerText), !metadata.authors.contains(person),
-                        child.name.lowercased() == "managingeditor" || metadata.authors.isEmpty
+                        child.lowercasedName == "managingeditor" || metadata.authors.isEmpty
                     {
                         metadata.authors.append(person)
                     }
@@ -247,7 +262,7 @@ extension ConversionContext {
                 case "skiphours":
                     feed.schedule.skipHours = Set(child.children.compactMap { Self.integer($0.text) }.filter { (0...24).contains($0) }.map { $0 % 24 })
                 case "skipdays":
-                    feed.schedule.skipDays = Set(child.children.compactMap { Self.collapsed($0.text)?.capitalized })
+                    feed.schedule.skipDays = Set(child.children.compactMap { Self.collapsedText($0)?.capitalized })
                 default: break
                 }
                 continue
@@ -270,7 +285,7 @@ extension ConversionContext {
                     if metadata.language == nil || child.language == nil {
                         metadata.language = Self.language(child.text)
                     }
-                case "rights": if metadata.rights == nil { metadata.rights = Self.collapsed(child.innerText) }
+                case "rights": if metadata.rights == nil { metadata.rights = Self.collapsedInnerText(child) }
                 case "publisher", "creator", "author":
                     if let person = Self.person(fromText: child.innerText), !metadata.authors.contains(person) {
                         metadata.authors.append(person)

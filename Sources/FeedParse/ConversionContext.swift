@@ -5,19 +5,19 @@ import XMLSupport
 /// Turns element trees into normalized fields: text constructs, links, people, dates.
 struct ConversionContext {
     let options: FeedParser.Options
-    /// Namespaces of the document's own elements (see `XMLFeedReader.coreNamespaces(of:dialect:)`).
-    let coreNamespaces: Set<String?>
+    /// The document's namespaces: which are its own, which extensions the others are.
+    let namespaces: NamespaceClassifier
     /// Problems found while converting (unparseable dates).
     var warnings: [String] = []
 
-    init(options: FeedParser.Options, coreNamespaces: Set<String?> = NS.rssCore) {
+    init(options: FeedParser.Options, namespaces: NamespaceClassifier = NamespaceClassifier(coreNamespaces: NS.rssCore)) {
         self.options = options
-        self.coreNamespaces = coreNamespaces
+        self.namespaces = namespaces
     }
 
     /// True when the element belongs to the document's own format rather than to an extension.
     func isCore(_ node: XMLNode) -> Bool {
-        coreNamespaces.contains(node.namespace)
+        namespaces.classify(node).isCore
     }
 
     // MARK: Text
@@ -27,10 +27,22 @@ struct ConversionContext {
     /// Works on UTF-8 bytes (the whitespace collapsed is ASCII only); text that needs no change is
     /// returned without a copy.
     static func collapsed(_ text: String) -> String? {
+        var text = text
+        let changed: String?? = text.withUTF8 { utf8 in collapsedIfChanged(utf8) }
+        return changed ?? text
+    }
+
+    /// `collapsed(_:)` of UTF-8 bytes, which must be valid UTF-8.
+    static func collapsed(utf8: UnsafeBufferPointer<UInt8>) -> String? {
+        collapsedIfChanged(utf8) ?? String(decoding: utf8, as: UTF8.self)
+    }
+
+    /// The collapsed text, or nil (`.none`) when `utf8` needs no change.
+    private static func collapsedIfChanged(_ utf8: UnsafeBufferPointer<UInt8>) -> String?? {
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D }
         var needsChange = false
         var previousWasSpace = true  // a leading space needs trimming
-        for byte in text.utf8 {
+        for byte in utf8 {
             let isSpaceByte = isSpace(byte)
             if isSpaceByte && (previousWasSpace || byte != 0x20) {
                 needsChange = true
@@ -39,13 +51,15 @@ struct ConversionContext {
             previousWasSpace = isSpaceByte
         }
         if !needsChange {
-            if previousWasSpace { return text.isEmpty ? nil : String(decoding: text.utf8.dropLast(), as: UTF8.self) }
-            return text
+            if previousWasSpace {  // empty, or one trailing space
+                return .some(utf8.isEmpty ? nil : String(decoding: utf8.dropLast(), as: UTF8.self))
+            }
+            return .none
         }
         var result: [UInt8] = []
-        result.reserveCapacity(text.utf8.count)
+        result.reserveCapacity(utf8.count)
         var pendingSpace = false
-        for byte in text.utf8 {
+        for byte in utf8 {
             if isSpace(byte) {
                 pendingSpace = !result.isEmpty
                 continue
@@ -56,7 +70,17 @@ struct ConversionContext {
             }
             result.append(byte)
         }
-        return result.isEmpty ? nil : String(decoding: result, as: UTF8.self)
+        return .some(result.isEmpty ? nil : String(decoding: result, as: UTF8.self))
+    }
+
+    /// `collapsed(_:)` of an element's text before its first child, without an intermediate String.
+    static func collapsedText(_ node: XMLNode) -> String? {
+        node.withText(collapsed(utf8:))
+    }
+
+    /// `collapsed(_:)` of all the character data inside an element.
+    static func collapsedInnerText(_ node: XMLNode) -> String? {
+        node.children.isEmpty ? collapsedText(node) : collapsed(node.innerText)
     }
 
     /// A language tag as written, with `_` (a POSIX locale habit) replaced by `-`; nil when empty.
@@ -87,8 +111,11 @@ struct ConversionContext {
     /// Plain-text title from an RSS-style element whose text may be escaped HTML.
     func plainTitle(_ node: XMLNode) -> String? {
         if !node.children.isEmpty { return Self.collapsed(HTMLSanitizer.plainText(node.innerMarkup)) }
-        return Self.looksLikeHTML(node.text)
-            ? Self.collapsed(HTMLSanitizer.plainText(node.text)) : Self.collapsed(node.text)
+        return node.withText { utf8 in
+            utf8.contains { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }
+                ? Self.collapsed(HTMLSanitizer.plainText(String(decoding: utf8, as: UTF8.self)))
+                : Self.collapsed(utf8: utf8)
+        }
     }
 
     /// HTML from an element whose text is HTML (RSS description, content:encoded); child elements
@@ -171,7 +198,7 @@ struct ConversionContext {
                 ? Self.collapsed(decoded) : Self.collapsed(HTMLSanitizer.plainText(decoded))
         }
         switch Self.textKind(of: node) {
-        case .text: return Self.collapsed(node.text)
+        case .text: return Self.collapsedText(node)
         case .html: return Self.collapsed(HTMLSanitizer.plainText(node.children.isEmpty ? node.text : node.innerMarkup))
         case .xhtml: return Self.collapsed(HTMLSanitizer.plainText(Self.xhtmlMarkup(node)))
         }
@@ -252,13 +279,13 @@ struct ConversionContext {
         for child in node.children
         where child.namespace == node.namespace || NS.atomAny.contains(child.namespace) || child.namespace == nil {
             switch child.name {
-            case "name": person.name = Self.collapsed(child.innerText)
-            case "email": person.email = Self.collapsed(child.text)
+            case "name": person.name = Self.collapsedInnerText(child)
+            case "email": person.email = Self.collapsedText(child)
             case "uri", "url", "homepage": if person.uri == nil { person.uri = url(child.text, base: child.base) }
             default: break
             }
         }
-        if person.isEmpty, let text = Self.collapsed(node.text) { person.name = text }
+        if person.isEmpty, let text = Self.collapsedText(node) { person.name = text }
         return person.isEmpty ? nil : person
     }
 }

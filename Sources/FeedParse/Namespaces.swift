@@ -1,3 +1,5 @@
+import XMLSupport
+
 /// Namespace URIs of the feed formats and extensions the parser reads.
 enum NS {
     static let atom10 = "http://www.w3.org/2005/Atom"
@@ -31,4 +33,52 @@ enum NS {
     static let foreign: Set<String?> = [
         rdf, dc, dcterms, content, media, mediaNoSlash, itunes, itunesAlt, slash, sy, feedburner, xhtml, admin,
     ]
+}
+
+/// The namespaces of one document, each classified once: whether it is the format's own, and which
+/// extension it belongs to.
+///
+/// Elements carry a number for their namespace (`XMLNode.namespaceNumber`), so classifying an element
+/// is an array lookup rather than hashing its namespace URI against several sets. Used by one parse on
+/// one thread, so Swift's dynamic exclusivity checks on the table are left out.
+final class NamespaceClassifier {
+    /// The extension vocabularies the reader knows, as `applyCommonExtension` dispatches on them.
+    enum Family {
+        case dublinCore, content, media, itunes, xhtml, feedburner, atom, other
+    }
+
+    struct Class {
+        var isCore: Bool
+        var family: Family
+    }
+
+    /// Namespaces of the document's own elements (see `XMLFeedReader.coreNamespaces(of:dialect:)`).
+    let coreNamespaces: Set<String?>
+    /// By namespace number + 1 (index 0: no namespace); nil until first met.
+    @exclusivity(unchecked) private var classes: [Class?] = []
+
+    init(coreNamespaces: Set<String?>) {
+        self.coreNamespaces = coreNamespaces
+    }
+
+    func classify(_ node: XMLNode) -> Class {
+        let slot = node.namespaceNumber + 1
+        if slot < classes.count, let known = classes[slot] { return known }
+        let namespace = node.namespace
+        let family: Family
+        switch namespace {
+        case let uri where NS.dcAny.contains(uri): family = .dublinCore
+        case NS.content: family = .content
+        case let uri where NS.mediaAny.contains(uri): family = .media
+        case let uri where NS.itunesAny.contains(uri): family = .itunes
+        case NS.xhtml: family = .xhtml
+        case NS.feedburner: family = .feedburner
+        case let uri where NS.atomAny.contains(uri): family = .atom
+        default: family = .other
+        }
+        let found = Class(isCore: coreNamespaces.contains(namespace), family: family)
+        if slot >= classes.count { classes.append(contentsOf: repeatElement(nil, count: slot + 1 - classes.count)) }
+        classes[slot] = found
+        return found
+    }
 }

@@ -47,7 +47,8 @@ struct XMLFeedReader {
         }
         let rootDialect = Dialect(format)
         var context = ConversionContext(
-            options: options, coreNamespaces: Self.coreNamespaces(of: root, dialect: rootDialect))
+            options: options,
+            namespaces: NamespaceClassifier(coreNamespaces: Self.coreNamespaces(of: root, dialect: rootDialect)))
         var feed = ParsedFeed(format: format)
         context.fillMetadata(of: &feed, root: root, dialect: rootDialect)
         feed.items = items
@@ -76,17 +77,19 @@ struct XMLFeedReader {
         var items: [ParsedItem] = []
         var format: ParsedFeed.Format?
         var dialect: Dialect?
-        var coreNamespaces: Set<String?> = []
+        var namespaces = NamespaceClassifier(coreNamespaces: [])
         var itemWarnings: [String] = []
         let result = input.bytes.withUnsafeBytes { bytes in
             parser.parse(bytes, encoding: input.encoding) { record, root in
                 if dialect == nil {
                     format = Self.detectFormat(root)
                     dialect = format.map(Dialect.init)
-                    if let dialect { coreNamespaces = Self.coreNamespaces(of: root, dialect: dialect) }
+                    if let dialect {
+                        namespaces = NamespaceClassifier(coreNamespaces: Self.coreNamespaces(of: root, dialect: dialect))
+                    }
                 }
-                guard let dialect, Self.isItem(record, in: dialect, coreNamespaces: coreNamespaces) else { return }
-                var context = ConversionContext(options: options, coreNamespaces: coreNamespaces)
+                guard let dialect, Self.isItem(record, in: dialect, namespaces: namespaces) else { return }
+                var context = ConversionContext(options: options, namespaces: namespaces)
                 items.append(context.item(from: record, dialect: dialect))
                 itemWarnings.append(contentsOf: context.warnings)
             }
@@ -120,10 +123,10 @@ struct XMLFeedReader {
         }
     }
 
-    static func isItem(_ node: XMLNode, in dialect: Dialect, coreNamespaces: Set<String?>) -> Bool {
+    static func isItem(_ node: XMLNode, in dialect: Dialect, namespaces: NamespaceClassifier) -> Bool {
         switch dialect {
-        case .rss: return node.name == "item" && coreNamespaces.contains(node.namespace)
-        case .atom: return node.name == "entry" && coreNamespaces.contains(node.namespace)
+        case .rss: return node.name == "item" && namespaces.classify(node).isCore
+        case .atom: return node.name == "entry" && namespaces.classify(node).isCore
         }
     }
 

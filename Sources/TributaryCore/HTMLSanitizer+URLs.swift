@@ -3,6 +3,11 @@ extension HTMLSanitizer {
     /// Schemes a kept URL may have; anything else (javascript, vbscript, data, file, ...) is dropped.
     static let allowedSchemes: Set<String> = ["http", "https", "mailto"]
 
+    /// `allowedSchemes.contains(scheme)` without hashing (lowercase schemes).
+    static func isAllowedScheme(_ scheme: String) -> Bool {
+        scheme == "https" || scheme == "http" || scheme == "mailto"
+    }
+
     /// `data:` prefixes kept in `img src`, lowercase.
     static let allowedDataImagePrefixes = [
         "data:image/png;base64,", "data:image/gif;base64,", "data:image/jpeg;base64,", "data:image/webp;base64,",
@@ -33,13 +38,13 @@ extension HTMLSanitizer {
         switch urlKind(url) {
         case .invalid: return nil
         case .scheme("data"): return allowsDataImage && isAllowedDataImage(url) ? url : nil
-        case .scheme(let scheme) where !allowedSchemes.contains(scheme): return nil
+        case .scheme(let scheme) where !isAllowedScheme(scheme): return nil
         case .relative, .scheme: break
         }
         guard let resolved = resolve(url).map(normalizedURL), !resolved.isEmpty else { return nil }
         switch urlKind(resolved) {
         case .relative: return resolved
-        case .scheme(let scheme) where allowedSchemes.contains(scheme): return resolved
+        case .scheme(let scheme) where isAllowedScheme(scheme): return resolved
         case .scheme, .invalid: return nil
         }
     }

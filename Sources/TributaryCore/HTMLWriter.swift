@@ -11,6 +11,8 @@ enum HTMLWriter {
         var runStart = index
         let end = range.upperBound
         while index < end {
+            index = firstSpecialWord(in: source, from: index, to: end)
+            guard index < end else { break }
             let byte = source[index]
             if byte > UInt8(ascii: ">") && byte != 0xEF {  // the common case: nothing to do
                 index += 1
@@ -43,6 +45,28 @@ enum HTMLWriter {
             runStart = index
         }
         output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<end]))
+    }
+
+    /// The start of the first 8-byte word at or after `index` that holds a byte `appendEscaped` acts on
+    /// (a C0 control, tab and line breaks included, `&`, `<`, `>`, `"` or 0xEF), or of the last partial
+    /// word; the caller goes on byte by byte from there. Bytes are tested eight at a time in a UInt64.
+    private static func firstSpecialWord(in source: UnsafeBufferPointer<UInt8>, from index: Int, to end: Int) -> Int {
+        guard let base = source.baseAddress else { return index }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        /// Nonzero when some byte of `word` is zero.
+        func zeroByte(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & high }
+        var index = index
+        while index &+ 8 <= end {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let control = (word &- ones &* 0x20) & ~word & high  // some byte < 0x20
+            let special =
+                control | zeroByte(word ^ (ones &* 0x26)) | zeroByte(word ^ (ones &* 0x3C))
+                | zeroByte(word ^ (ones &* 0x3E)) | zeroByte(word ^ (ones &* 0x22)) | zeroByte(word ^ (ones &* 0xEF))
+            if special != 0 { break }
+            index &+= 8
+        }
+        return index
     }
 
     /// Appends `source[range]` with character references decoded, then escaped as by `appendEscaped(_:_:to:)`.

@@ -1,15 +1,21 @@
 import TributaryCore
 
 /// The element, attribute and namespace names of one parse, each stored once and known by number.
+///
+/// Used by one parse on one thread at a time, like `XMLTree`: Swift's dynamic exclusivity checks on
+/// its properties are left out.
 final class XMLNameTable {
-    private(set) var strings: [String] = []
-    private var numbers: [String: Int32] = [:]
+    @exclusivity(unchecked) private(set) var strings: [String] = []
+    /// `strings`, lowercased.
+    @exclusivity(unchecked) private(set) var lowercased: [String] = []
+    @exclusivity(unchecked) private var numbers: [String: Int32] = [:]
 
     /// The number of `string`, adding it when new. Equal strings always get the same number.
     func number(for string: String) -> Int32 {
         if let number = numbers[string] { return number }
         let number = Int32(strings.count)
         strings.append(string)
+        lowercased.append(string.lowercased())
         numbers[string] = number
         return number
     }
@@ -17,6 +23,9 @@ final class XMLNameTable {
 
 /// Elements of a document (or of one record of it) stored flat: one array of element records and one
 /// byte buffer for all their character data and attribute values.
+///
+/// A tree is used by one parse on one thread at a time; Swift's dynamic exclusivity checks on its
+/// properties (a call into the runtime on every access) are left out.
 ///
 /// The stream parser fills one tree for the document and one for the record being read, which it
 /// empties and reuses for the next record: reading a record allocates nothing once the buffers have
@@ -50,9 +59,9 @@ public final class XMLTree {
     @exclusivity(unchecked) var attributes: [Attribute] = []
     /// Character data and attribute values, UTF-8 as libxml2 delivered it.
     @exclusivity(unchecked) var bytes: [UInt8] = []
-    var bases: [String?] = []
-    var languages: [String] = []
-    var declarations: [[String: String]] = []
+    @exclusivity(unchecked) var bases: [String?] = []
+    @exclusivity(unchecked) var languages: [String] = []
+    @exclusivity(unchecked) var declarations: [[String: String]] = []
 
     init(names: XMLNameTable) {
         self.names = names
@@ -121,6 +130,10 @@ public struct XMLNode {
         let number = element.namespace
         return number < 0 ? nil : tree.names.strings[Int(number)]
     }
+    /// Local name, lowercased.
+    public var lowercasedName: String { tree.names.lowercased[Int(element.name)] }
+    /// A number for the namespace URI, the same for equal URIs throughout one parse; -1 for no namespace.
+    public var namespaceNumber: Int { Int(element.namespace) }
     /// Prefix used in the document, if any.
     public var prefix: String? {
         let number = element.prefix

@@ -277,4 +277,53 @@ import TributaryCore
         #expect(remote.metadata.link == "https://example.org/blog/")
         #expect(remote.items.map(\.link) == ["https://example.org/blog/1", "http://example.com/a/2"])
     }
+
+    @Test func guidPermaLinkNeedsAWebScheme() {
+        for (value, expected) in [
+            ("http://a.example/1", true), ("HTTPS://a.example/1", true), ("https:x", true), ("httpx://a", false),
+            ("ftp://a.example/1", false), ("http", false), ("https", false), ("tag:a.example,2026:1", false),
+            ("\u{1}http://a.example/1", true), ("/relative", false),
+        ] {
+            #expect(ConversionContext.hasWebScheme(value) == expected, "\(value.debugDescription)")
+        }
+    }
+
+    /// Records share one reusable tree; a record kept past its callback must keep its own.
+    @Test func recordKeptPastItsCallbackKeepsItsContent() {
+        let xml = "<rss><channel><item><title>one</title></item><item><title>two</title><x a='b'/></item></channel></rss>"
+        let parser = XMLStreamParser(documentURL: "https://example.org/", recordNames: ["item"])
+        var kept: [XMLNode] = []
+        var seen: [String] = []
+        let result = Array(xml.utf8).withUnsafeBytes { bytes in
+            parser.parse(bytes, encoding: nil) { record, _ in
+                kept.append(record)
+                seen.append(record.children.map { "\($0.name)=\($0.innerText)" }.joined(separator: ","))
+            }
+        }
+        #expect(seen == ["title=one", "title=two,x="])
+        #expect(kept.map { $0.children.first?.innerText } == ["one", "two"])
+        #expect(kept.last?.children.map { $0.attribute("a") } == [nil, "b"])
+        #expect(result.root?.name == "rss")
+        #expect(result.root?.children.first?.name == "channel")
+        #expect(result.root?.children.first?.children.isEmpty == true)  // items are not in the document tree
+    }
+
+    /// Text before, between and after child elements, and after a record, lands in the right text and tails.
+    @Test func textAndTailsAroundChildrenAndRecords() {
+        let xml = "<feed><a>1<b>2</b>3<c/>4</a>5<entry>e<f>g</f>h</entry>6<d>7</d></feed>"
+        let parser = XMLStreamParser(documentURL: nil, recordNames: ["entry"], maxRecordDepth: 1)
+        var record = ""
+        let result = Array(xml.utf8).withUnsafeBytes { bytes in
+            parser.parse(bytes, encoding: nil) { entry, _ in record = entry.text + "|" + entry.innerText }
+        }
+        #expect(record == "e|egh")
+        let root = result.root
+        let a = root?.children.first
+        #expect(a?.text == "1")
+        #expect(a?.children.map(\.tail) == ["3", "4"])
+        #expect(a?.innerText == "1234")
+        #expect(a?.innerMarkup == "1<b>2</b>3<c></c>4")
+        #expect(root?.children.map(\.name) == ["a", "d"])
+        #expect(root?.children.map(\.tail) == ["56", ""])
+    }
 }

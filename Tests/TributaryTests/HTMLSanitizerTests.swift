@@ -119,6 +119,35 @@ import Testing
         #expect(output == "<a href=\"https://h/a&amp;b\">x</a><img srcset=\"https://h/k 1x\"/>")
     }
 
+    /// Text is scanned eight bytes at a time: each character the escaper acts on is found at every offset
+    /// of a word, and at the partial word at the end.
+    @Test func escapingFindsEveryCharacterAtEveryOffset() {
+        let cases: [(character: String, escaped: String)] = [
+            ("& ", "&amp; "), ("< ", "&lt; "), (">", "&gt;"), ("\"", "&quot;"), ("\u{1}", ""), ("\u{1F}", ""),
+            ("\u{FFFF}", ""), ("\u{FFFE}", ""), ("\t", "\t"), ("\n", "\n"), ("\u{F000}", "\u{F000}"), ("?", "?"),
+        ]
+        for (character, escaped) in cases {
+            for offset in 0..<20 {
+                let before = String(repeating: "a", count: offset)
+                let after = String(repeating: "b", count: 19 - offset)
+                let output = HTMLSanitizer.sanitize("<p>" + before + character + after + "</p>")
+                #expect(output == "<p>" + before + escaped + after + "</p>", "\(character.debugDescription) at \(offset)")
+            }
+        }
+    }
+
+    @Test func sanitizingBytesMatchesSanitizingTheString() {
+        let html = "<p>caf&eacute; <a href=\"/x\">link</a> \u{1}text</p><script>x</script>"
+        var bytes = Array(html.utf8)
+        let fromBytes = bytes.withUnsafeMutableBufferPointer {
+            HTMLSanitizer.sanitize(utf8: UnsafeBufferPointer($0), resolve: Self.resolve)
+        }
+        #expect(fromBytes == HTMLSanitizer.sanitize(html, resolve: Self.resolve))
+        #expect(fromBytes == "<p>café <a href=\"https://example.com/x\">link</a> text</p>")
+        bytes = Array("plain".utf8)
+        #expect(bytes.withUnsafeBufferPointer { HTMLSanitizer.sanitize(utf8: $0) } == "plain")
+    }
+
     @Test func defaultResolverKeepsRelativeURLs() {
         #expect(HTMLSanitizer.sanitize("<a href=\"../x?y#z\">x</a>") == "<a href=\"../x?y#z\">x</a>")
     }
