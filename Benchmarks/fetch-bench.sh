@@ -3,13 +3,13 @@
 # 200 ms, at 64-way concurrency; the whole `tributary fetch` (fetch + parse + store + generate)
 # against `curl --parallel --parallel-max 64` on the same URL list, cold (all 200) and warm (all 304).
 #
-#   Benchmarks/fetch-bench.sh [FEEDS] [DELAY]      (defaults 2000 and 0.2; release build of tributary)
+#   [TRIBUTARY=binary] Benchmarks/fetch-bench.sh [FEEDS] [DELAY]   (defaults 2000 and 0.2; release build of tributary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${SHARED:-../shared}
 feeds=${1:-2000}
 delay=${2:-0.2}
-binary=$PWD/.build/release/tributary
+binary=${TRIBUTARY:-$PWD/.build/release/tributary}  # TRIBUTARY=path compares another build
 [ -x "$binary" ] || swift build -c release --product tributary
 corpus=$PWD/.bench-corpus
 [ -f "$corpus/manifest.json" ] || python3 "$shared/bench/gen_corpus.py" --feeds 2000 --seed 1 --out "$corpus" >/dev/null
