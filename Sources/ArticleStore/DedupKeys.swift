@@ -115,8 +115,11 @@ struct DedupKeys {
                     }
                     end += 1
                 }
-                for character in String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<end]), as: UTF8.self) where !state.isFull {
-                    state.add(character)
+                let stretch = UnsafeBufferPointer(rebasing: bytes[index..<end])
+                if !state.addScalarsIfEachIsACharacter(stretch) {
+                    for character in String(decoding: stretch, as: UTF8.self) where !state.isFull {
+                        state.add(character)
+                    }
                 }
                 index = end
             }
@@ -172,6 +175,45 @@ struct DedupKeys {
             }
         }
 
+        /// Adds the scalars of `utf8` (valid UTF-8) one by one, when each is a Character of its own
+        /// (`BMPWords.standsAlone`); returns false, having added nothing, when one may join a neighbour.
+        ///
+        /// Splitting most non-ASCII text into Characters was most of this function's time.
+        mutating func addScalarsIfEachIsACharacter(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+            var index = 0
+            while index < utf8.count {
+                let (value, length) = Self.scalar(in: utf8, at: index)
+                guard value < 0x1_0000, BMPWords.standsAlone[Int(value)] else { return false }
+                index += length
+            }
+            index = 0
+            while index < utf8.count, !isFull {
+                let (value, length) = Self.scalar(in: utf8, at: index)
+                if value < 0x80 {
+                    add(asciiByte: UInt8(truncatingIfNeeded: value))
+                } else {
+                    switch BMPWords.table[Int(value)] {
+                    case BMPWords.notInWord: endWord()
+                    case BMPWords.lowercasesToSeveral: add(Character(Unicode.Scalar(value)!))
+                    case let lowercase: if startWord() { UTF8.encode(Unicode.Scalar(lowercase)!) { output.append($0) } }
+                    }
+                }
+                index += length
+            }
+            return true
+        }
+
+        /// The scalar value starting at `index` of valid UTF-8, and its length in bytes.
+        private static func scalar(in utf8: UnsafeBufferPointer<UInt8>, at index: Int) -> (UInt32, Int) {
+            let lead = UInt32(utf8[index])
+            if lead < 0x80 { return (lead, 1) }
+            if lead < 0xE0 { return ((lead & 0x1F) << 6 | UInt32(utf8[index + 1] & 0x3F), 2) }
+            if lead < 0xF0 {
+                return ((lead & 0x0F) << 12 | UInt32(utf8[index + 1] & 0x3F) << 6 | UInt32(utf8[index + 2] & 0x3F), 3)
+            }
+            return (0x1_0000, 4)  // beyond the BMP: never alone here
+        }
+
         mutating func endWord() { inWord = false }
 
         /// True when the character belongs to a word that is kept.
@@ -195,6 +237,30 @@ struct DedupKeys {
         static let notInWord: UInt32 = 0xFFFF_FFFF
         /// A word character whose lowercase form is not one scalar (İ becomes i + U+0307).
         static let lowercasesToSeveral: UInt32 = 0xFFFF_FFFE
+
+        /// By scalar value: whether the scalar is always a Character of its own when its neighbours
+        /// are such scalars too: no grapheme cluster rule joins it to what comes before or after.
+        ///
+        /// Conservative: combining and spacing marks, format and control characters, Hangul jamo and
+        /// syllables, and the prepended marks are not alone, nor are ASCII controls (CR LF is one
+        /// Character). A test checks every scalar marked alone against `Character` itself.
+        static let standsAlone: [Bool] = (0..<0x1_0000).map { value in
+            guard value >= 0x20, value != 0x7F, let scalar = Unicode.Scalar(UInt32(value)) else { return false }
+            let properties = scalar.properties
+            if properties.isGraphemeExtend { return false }
+            switch properties.generalCategory {
+            case .spacingMark, .enclosingMark, .nonspacingMark, .control, .format, .lineSeparator, .paragraphSeparator,
+                .surrogate, .privateUse, .unassigned:
+                return false
+            default: break
+            }
+            switch value {
+            case 0x1100...0x11FF, 0xA960...0xA97F, 0xAC00...0xD7FF: return false  // Hangul
+            case 0x0600...0x0605, 0x06DD, 0x070F, 0x0890...0x0891, 0x08E2, 0x0D4E: return false  // prepended
+            case 0x0E33, 0x0EB3: return false  // letters that are spacing marks to grapheme clusters
+            default: return true
+            }
+        }
 
         /// By scalar value: `notInWord`, `lowercasesToSeveral`, or the scalar it lowercases to.
         static let table: [UInt32] = (0..<0x1_0000).map { value in

@@ -46,6 +46,22 @@ import TributaryTestSupport
         }
     }
 
+    /// Scalars that `normalizedWords` takes as Characters of their own are: next to a letter, next to
+    /// themselves, in a word of others.
+    @Test func scalarsMarkedAloneAreCharactersOfTheirOwn() {
+        var alone = 0
+        for value in 0..<0x1_0000 where DedupKeys.BMPWords.standsAlone[value] {
+            alone += 1
+            let scalar = Unicode.Scalar(UInt32(value))!
+            for text in ["a\(scalar)", "\(scalar)a", "\(scalar)\(scalar)", "日\(scalar)é"] {
+                if text.count != text.unicodeScalars.count {
+                    Issue.record("U+\(String(value, radix: 16)) joins a neighbour in \(text.debugDescription)")
+                }
+            }
+        }
+        #expect(alone > 40_000)  // most of the assigned BMP takes the fast path
+    }
+
     /// The reference definition: walk the whole text by Character (what earlier versions did).
     static func referenceWords(_ text: String, limit: Int) -> String? {
         var words: [String] = []
