@@ -236,6 +236,13 @@ struct ConversionContext {
 
     /// Parses a date element; an unparseable value becomes a warning and nil.
     mutating func date(_ node: XMLNode) -> Date? {
+        // Text with nothing to trim (an ASCII character that is not a space at each end) is read as bytes.
+        let parsed: Date? = node.withText { utf8 in
+            guard let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80
+            else { return nil }
+            return FeedDate.parse(utf8: utf8)
+        }
+        if let parsed { return parsed }
         guard let text = Self.trimmed(node.text) else { return nil }
         if let date = FeedDate.parse(text) { return date }
         warnings.append("unparseable date \"\(text.prefix(60))\" in <\(node.name)> at line \(node.line)")

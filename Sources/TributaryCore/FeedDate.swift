@@ -23,6 +23,11 @@ public enum FeedDate {
         return result.map { Date(timeIntervalSince1970: TimeInterval($0)) }
     }
 
+    /// `parse(_:)` of UTF-8 bytes.
+    public static func parse(utf8: UnsafeBufferPointer<UInt8>) -> Date? {
+        unixSeconds(utf8).map { Date(timeIntervalSince1970: TimeInterval($0)) }
+    }
+
     /// RFC 3339 / ISO 8601 UTC with "Z", e.g. "2024-01-31T12:00:00Z" (fractional seconds dropped).
     ///
     /// Dates outside the years 1 to 9999 are clamped to that range.

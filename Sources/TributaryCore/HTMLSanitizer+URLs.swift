@@ -41,12 +41,32 @@ extension HTMLSanitizer {
         case .scheme(let scheme) where !isAllowedScheme(scheme): return nil
         case .relative, .scheme: break
         }
+        return resolvedSafeURL(url, resolve: resolve)
+    }
+
+    /// The second half of `safeURL`: resolves a URL already found safe, and checks the result again.
+    static func resolvedSafeURL(_ url: String, resolve: (String) -> String?) -> String? {
         guard let resolved = resolve(url).map(normalizedURL), !resolved.isEmpty else { return nil }
         switch urlKind(resolved) {
         case .relative: return resolved
         case .scheme(let scheme) where isAllowedScheme(scheme): return resolved
         case .scheme, .invalid: return nil
         }
+    }
+
+    /// The attribute value in `source[range]` as a string when it is an absolute `http://` or `https://`
+    /// URL that `safeURL` would take as it is: no references to decode, no white space or control
+    /// characters to strip. Nil for anything else, which takes the general path.
+    static func plainWebURL(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
+        let value = UnsafeBufferPointer(rebasing: source[range])
+        guard value.count > 8, value[0] == UInt8(ascii: "h"), value[1] == UInt8(ascii: "t"), value[2] == UInt8(ascii: "t"),
+            value[3] == UInt8(ascii: "p")
+        else { return nil }
+        let schemeEnd = value[4] == UInt8(ascii: "s") ? 5 : 4
+        guard value[schemeEnd] == UInt8(ascii: ":"), value[schemeEnd + 1] == UInt8(ascii: "/"),
+            value[schemeEnd + 2] == UInt8(ascii: "/"), !value.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: "&") })
+        else { return nil }
+        return String(decoding: value, as: UTF8.self)
     }
 
     /// Returns the `srcset` to write, keeping each candidate whose URL passes `safeURL` and whose descriptor

@@ -226,14 +226,19 @@ private struct SanitizerRun {
                 }
             } else {
                 guard let range = attribute.valueRange else { continue }
-                scratch.removeAll(keepingCapacity: true)
-                HTMLEntities.appendDecoded(source, range, isAttribute: true, to: &scratch)
-                let raw = String(decoding: scratch, as: UTF8.self)
-                guard
-                    let url = kind == .srcset
+                let checked: String?
+                if kind != .srcset, let plain = HTMLSanitizer.plainWebURL(source, range) {  // most URLs in feeds
+                    checked = HTMLSanitizer.resolvedSafeURL(plain, resolve: resolve)
+                } else {
+                    scratch.removeAll(keepingCapacity: true)
+                    HTMLEntities.appendDecoded(source, range, isAttribute: true, to: &scratch)
+                    let raw = String(decoding: scratch, as: UTF8.self)
+                    checked =
+                        kind == .srcset
                         ? HTMLSanitizer.safeSrcset(raw, resolve: resolve)
                         : HTMLSanitizer.safeURL(raw, allowsDataImage: kind == .imageURL, resolve: resolve)
-                else { continue }
+                }
+                guard let url = checked else { continue }
                 hasSource = hasSource || kind != .url || attribute.name == "src"
                 appendAttributeStart(allowed[slot].nameBytes)
                 HTMLWriter.appendEscaped(url, to: &output)

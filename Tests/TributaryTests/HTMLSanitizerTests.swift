@@ -148,6 +148,24 @@ import Testing
         #expect(bytes.withUnsafeBufferPointer { HTMLSanitizer.sanitize(utf8: $0) } == "plain")
     }
 
+    /// Absolute web URLs with nothing to decode or strip take a shorter path; resolve still sees each.
+    @Test func absoluteURLsStillGoThroughResolve() {
+        var seen: [String] = []
+        let html = "<a href=\"https://a.example/x?y=1\">1</a><a href=\"http://a.example/drop\">2</a>"
+            + "<a href=\"https://a.example/a&amp;b\">3</a><img src=\" https://a.example/i.png\" alt=\"\">"
+        let output = HTMLSanitizer.sanitize(html) { url in
+            seen.append(url)
+            return url.hasSuffix("drop") ? nil : url.replacingOccurrences(of: "a.example", with: "b.example")
+        }
+        #expect(seen == ["https://a.example/x?y=1", "http://a.example/drop", "https://a.example/a&b", "https://a.example/i.png"])
+        #expect(
+            output
+                == "<a href=\"https://b.example/x?y=1\">1</a><a>2</a><a href=\"https://b.example/a&amp;b\">3</a>"
+                + "<img src=\"https://b.example/i.png\" alt=\"\"/>")
+        // A resolver that answers with a script URL is checked again.
+        #expect(HTMLSanitizer.sanitize("<a href=\"https://a.example/\">x</a>") { _ in "javascript:alert(1)" } == "<a>x</a>")
+    }
+
     @Test func defaultResolverKeepsRelativeURLs() {
         #expect(HTMLSanitizer.sanitize("<a href=\"../x?y#z\">x</a>") == "<a href=\"../x?y#z\">x</a>")
     }
