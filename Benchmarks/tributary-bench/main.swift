@@ -1,7 +1,7 @@
 import FeedParse
 import Foundation
 
-// tributary-bench: figures for the parser (see Benchmarks/README.md).
+// tributary-bench: figures for the parser (see the README's Development section).
 //
 //   tributary-bench parse-corpus DIR      parse every file in DIR/files.txt, and time a bare libxml2 pass
 //   tributary-bench parse-each DIR        parse every file in DIR/files.txt once, no timing (for profilers and

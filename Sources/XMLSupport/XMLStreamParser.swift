@@ -231,7 +231,7 @@ public final class XMLStreamParser {
             recordStart == nil && depth > 0 && depth <= maxRecordDepth
             && recordNames.contains(nameTable.strings[Int(nameNumber)])
         if startsRecord { recordStart = depth }
-        let tree = startsRecord || recordStart != nil ? recordTree : documentTree
+        let tree = currentTree  // the record's tree from its first element on
         let parentElement = parent.map { parentTree.elements[Int($0)] }
 
         var declarations: Int32 = -1
