@@ -56,8 +56,17 @@ public final class XMLStreamParser {
     // checks Swift would make on every access (a fifth of the parser's own time) are left out.
     private let nameTable = XMLNameTable()
     /// The document without its records, and the record being read (emptied after each one).
-    @exclusivity(unchecked) private var documentTree: XMLTree
-    @exclusivity(unchecked) private var recordTree: XMLTree
+    @exclusivity(unchecked) private var documentTree: XMLTree {
+        didSet { documentTreeReference = .passUnretained(documentTree) }
+    }
+    @exclusivity(unchecked) private var recordTree: XMLTree {
+        didSet { recordTreeReference = .passUnretained(recordTree) }
+    }
+    /// The same trees, unretained: the callbacks reach them through these (`_withUnsafeGuaranteedRef`),
+    /// which spares an atomic retain and release of a tree on every element and text run (a strong
+    /// local copy of a stored class reference costs both).
+    @exclusivity(unchecked) private var documentTreeReference: Unmanaged<XMLTree>
+    @exclusivity(unchecked) private var recordTreeReference: Unmanaged<XMLTree>
     /// Open elements: their index in `documentTree`, or from depth `recordStart` on, in `recordTree`.
     @exclusivity(unchecked) private var stack: [Int32] = []
     /// Where the character data not yet given to an element starts in the current tree's bytes.
@@ -87,8 +96,11 @@ public final class XMLStreamParser {
         self.documentURL = documentURL
         self.recordNames = recordNames
         self.maxRecordDepth = maxRecordDepth
-        documentTree = XMLTree(names: nameTable)
-        recordTree = XMLTree(names: nameTable)
+        let documentTree = XMLTree(names: nameTable), recordTree = XMLTree(names: nameTable)
+        self.documentTree = documentTree
+        self.recordTree = recordTree
+        documentTreeReference = .passUnretained(documentTree)
+        recordTreeReference = .passUnretained(recordTree)
         xmlNamespace = nameTable.number(for: XMLNamespace.xml)
         baseName = nameTable.number(for: "base")
         languageName = nameTable.number(for: "lang")
@@ -213,8 +225,8 @@ public final class XMLStreamParser {
         return number
     }
 
-    /// The tree the innermost open element is in.
-    private var currentTree: XMLTree { recordStart == nil ? documentTree : recordTree }
+    /// The tree the innermost open element is in, unretained (see `documentTreeReference`).
+    private var currentTree: Unmanaged<XMLTree> { recordStart == nil ? documentTreeReference : recordTreeReference }
 
     private func startElement(
         localName: UnsafePointer<xmlChar>?, prefix: UnsafePointer<xmlChar>?, uri: UnsafePointer<xmlChar>?,
@@ -232,8 +244,53 @@ public final class XMLStreamParser {
             && recordNames.contains(nameTable.strings[Int(nameNumber)])
         if startsRecord { recordStart = depth }
         let tree = currentTree  // the record's tree from its first element on
-        let parentElement = parent.map { parentTree.elements[Int($0)] }
+        let inSameTree = parent != nil && parentTree.toOpaque() == tree.toOpaque()
 
+        // The base and language are inherited: an index into the parent's table when the parent is in
+        // the same tree, else (the document's root, or a record's) a new entry with the parent's value.
+        var baseNumber: Int32 = -1
+        var languageNumber: Int32 = -1
+        var inheritedBase = documentURL
+        var inheritedLanguage: String?
+        if let parent {
+            parentTree._withUnsafeGuaranteedRef { parentTree in
+                let element = parentTree.elements[Int(parent)]
+                if inSameTree {
+                    (baseNumber, languageNumber) = (element.base, element.language)
+                } else {
+                    inheritedBase = element.base < 0 ? nil : parentTree.bases[Int(element.base)]
+                    inheritedLanguage = element.language < 0 ? nil : parentTree.languages[Int(element.language)]
+                }
+            }
+        }
+        let index = tree._withUnsafeGuaranteedRef { tree in
+            if !inSameTree {
+                if let inheritedBase {
+                    baseNumber = Int32(tree.bases.count)
+                    tree.bases.append(inheritedBase)
+                }
+                if let inheritedLanguage {
+                    languageNumber = Int32(tree.languages.count)
+                    tree.languages.append(inheritedLanguage)
+                }
+            }
+            return appendElement(
+                to: tree, name: nameNumber, prefix: prefix, uri: uri, namespaceCount: namespaceCount,
+                namespaces: namespaces, attributeCount: attributeCount, attributes: attributes,
+                base: baseNumber, language: languageNumber, parent: inSameTree && !startsRecord ? parent : nil)
+        }
+        // An element after the root (recovered from broken XML) is kept in the tree but is no one's child.
+        stack.append(index)
+    }
+
+    /// Adds an element with its namespace declarations and attributes to `tree`, linked as the last
+    /// child of `parent` (an index in the same tree) when there is one; returns its index.
+    private func appendElement(
+        to tree: XMLTree, name nameNumber: Int32, prefix: UnsafePointer<xmlChar>?, uri: UnsafePointer<xmlChar>?,
+        namespaceCount: Int, namespaces: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
+        attributeCount: Int, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?,
+        base inheritedBase: Int32, language inheritedLanguage: Int32, parent: Int32?
+    ) -> Int32 {
         var declarations: Int32 = -1
         if namespaceCount > 0, let namespaces {
             // Two pointers per declaration: prefix (nil for the default namespace), URI.
@@ -248,8 +305,8 @@ public final class XMLStreamParser {
             tree.declarations.append(declared)
         }
         let firstAttribute = Int32(tree.attributes.count)
-        var xmlBase: Range<Int>?
-        var xmlLanguage: Range<Int>?
+        var baseNumber = inheritedBase
+        var languageNumber = inheritedLanguage
         if attributeCount > 0, let attributes {
             for index in 0..<attributeCount {
                 // Five pointers per attribute: localname, prefix, URI, value start, value end.
@@ -260,53 +317,28 @@ public final class XMLStreamParser {
                 tree.bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: end - start))
                 let attribute = XMLTree.Attribute(
                     name: name(attributeName), namespace: namespace, value: valueStart..<tree.bytes.count)
-                if namespace == xmlNamespace {
-                    if attribute.name == baseName { xmlBase = attribute.value }
-                    if attribute.name == languageName { xmlLanguage = attribute.value }
+                if namespace == xmlNamespace, attribute.name == baseName {
+                    let inherited = baseNumber < 0 ? nil : tree.bases[Int(baseNumber)]
+                    baseNumber = Int32(tree.bases.count)
+                    tree.bases.append(URLReference.resolve(tree.string(attribute.value), against: inherited))
+                }
+                if namespace == xmlNamespace, attribute.name == languageName {
+                    languageNumber = Int32(tree.languages.count)
+                    tree.languages.append(tree.string(attribute.value))
                 }
                 tree.attributes.append(attribute)
             }
         }
-
-        // The base and language are inherited: an index into the parent's table when the parent is in
-        // the same tree, else (the document's root, or a record's) a new entry.
-        var baseNumber: Int32
-        var languageNumber: Int32
-        if let parentElement, parentTree === tree {
-            baseNumber = parentElement.base
-            languageNumber = parentElement.language
-        } else {
-            let inheritedBase = parentElement.flatMap { $0.base < 0 ? nil : parentTree.bases[Int($0.base)] } ?? documentURL
-            baseNumber = -1
-            if let inheritedBase {
-                baseNumber = Int32(tree.bases.count)
-                tree.bases.append(inheritedBase)
-            }
-            languageNumber = -1
-            if let parentElement, parentElement.language >= 0 {
-                languageNumber = Int32(tree.languages.count)
-                tree.languages.append(parentTree.languages[Int(parentElement.language)])
-            }
-        }
-        if let xmlBase {
-            let inherited = baseNumber < 0 ? nil : tree.bases[Int(baseNumber)]
-            baseNumber = Int32(tree.bases.count)
-            tree.bases.append(URLReference.resolve(tree.string(xmlBase), against: inherited))
-        }
-        if let xmlLanguage {
-            languageNumber = Int32(tree.languages.count)
-            tree.languages.append(tree.string(xmlLanguage))
-        }
-
         let index = Int32(tree.elements.count)
+        let textStart = tree.bytes.count
         tree.elements.append(
             XMLTree.Element(
                 name: nameNumber, namespace: uri.map(name) ?? -1, prefix: prefix.map(name) ?? -1, base: baseNumber,
                 language: languageNumber, declarations: declarations,
                 line: Int32(truncatingIfNeeded: xmlSAX2GetLineNumber(parserContext)),
                 attributes: firstAttribute..<Int32(tree.attributes.count),
-                text: tree.bytes.count..<tree.bytes.count, tail: tree.bytes.count..<tree.bytes.count))
-        if let parent, parentTree === tree, !startsRecord {
+                text: textStart..<textStart, tail: textStart..<textStart))
+        if let parent {
             tree.elements.withUnsafeMutableBufferPointer { elements in
                 let last = elements[Int(parent)].lastChild
                 if last >= 0 { elements[Int(last)].nextSibling = index } else { elements[Int(parent)].firstChild = index }
@@ -314,9 +346,8 @@ public final class XMLStreamParser {
                 elements[Int(parent)].childCount += 1
             }
         }
-        // An element after the root (recovered from broken XML) is kept in the tree but is no one's child.
-        stack.append(index)
-        pendingTextStart = tree.bytes.count
+        pendingTextStart = textStart
+        return index
     }
 
     private func endElement() {
@@ -334,7 +365,7 @@ public final class XMLStreamParser {
                 recordTree = XMLTree(names: nameTable)
             }
         }
-        pendingTextStart = currentTree.bytes.count
+        pendingTextStart = currentTree._withUnsafeGuaranteedRef { $0.bytes.count }
     }
 
     private func appendCharacters(_ characters: UnsafePointer<xmlChar>?, _ length: Int) {
@@ -351,23 +382,26 @@ public final class XMLStreamParser {
             }
             return
         }
-        currentTree.bytes.append(contentsOf: UnsafeBufferPointer(start: characters, count: length))
+        currentTree._withUnsafeGuaranteedRef {
+            $0.bytes.append(contentsOf: UnsafeBufferPointer(start: characters, count: length))
+        }
     }
 
     /// Gives the character data read since the last tag to the innermost open element: its text, or
     /// the tail of its last child.
     private func flushText() {
-        let tree = currentTree
-        let end = tree.bytes.count
-        guard end > pendingTextStart else { return }
-        defer { pendingTextStart = end }
-        guard let current = stack.last else { return }
-        let added = pendingTextStart..<end
-        let last = tree.elements[Int(current)].lastChild
-        if last >= 0 {
-            tree.extend(&tree.elements[Int(last)].tail, with: added)
-        } else {
-            tree.extend(&tree.elements[Int(current)].text, with: added)
+        currentTree._withUnsafeGuaranteedRef { tree in
+            let end = tree.bytes.count
+            guard end > pendingTextStart else { return }
+            defer { pendingTextStart = end }
+            guard let current = stack.last else { return }
+            let added = pendingTextStart..<end
+            let last = tree.elements[Int(current)].lastChild
+            if last >= 0 {
+                tree.extend(&tree.elements[Int(last)].tail, with: added)
+            } else {
+                tree.extend(&tree.elements[Int(current)].text, with: added)
+            }
         }
     }
 }
