@@ -45,7 +45,7 @@ extension ArticleStore {
                 doomed.formUnion(try Int64.fetchAll(db, sql: "SELECT id FROM articles WHERE first_seen < ?", arguments: [cutoff]))
             }
             if let maxPerSource = policy.maxPerSource {
-                // Counted on the articles_source index; only sources over the limit are ranked
+                // Counted on the articles_source_held index; only sources over the limit are ranked
                 // (a window over every article costs about 1.3 s at 1,000,000 articles).
                 let crowded = try Int64.fetchAll(
                     db, sql: "SELECT source_id FROM articles GROUP BY source_id HAVING COUNT(*) > ?", arguments: [maxPerSource])

@@ -276,6 +276,51 @@ import TributaryTestSupport
         #expect(try await store.stats().articlesStored == 2)
     }
 
+    /// Schema 8 drops an index that per-source retention no longer needs; a store written by an earlier
+    /// version is migrated on open and keeps its articles, and retention per source still works.
+    @Test func version7StoreIsMigratedAndPrunedPerSource() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/store.sqlite"
+        let url = "https://a.example/feed.xml"
+        let items = (1...4).map { Self.item("\($0)", title: "Story number \($0) of the feed", link: "https://a.example/\($0)", hoursAgo: Double($0)) }
+        do {
+            let store = try ArticleStore(path: path)
+            #expect(try await store.ingest(Self.refresh(url, items), now: Self.now).inserted == 4)
+            try await store.close()
+        }
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = [
+            "python3", "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('CREATE INDEX articles_source ON articles(source_id, sort_date DESC)'); c.execute('PRAGMA user_version=7'); c.commit()",
+            path,
+        ]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        #expect(sqlite.terminationStatus == 0)
+
+        let store = try ArticleStore(path: path, policy: StorePolicy(maxPerSource: 2))
+        #expect(try await store.stats().articlesStored == 4)
+        #expect(try await store.prune(now: Self.now) == 2)
+        #expect(try await store.stats().articlesStored == 2)
+        try await store.close()
+        let check = Process()
+        let output = Pipe()
+        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        check.arguments = [
+            "python3", "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('PRAGMA user_version').fetchone()[0], c.execute(\"SELECT count(*) FROM sqlite_master WHERE name='articles_source'\").fetchone()[0])",
+            path,
+        ]
+        check.standardOutput = output
+        try check.run()
+        check.waitUntilExit()
+        let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(answer.trimmingCharacters(in: .whitespacesAndNewlines) == "\(ArticleStore.schemaVersion) 0")
+        #expect(ArticleStore.schemaVersion == 8)
+    }
+
     @Test func S4_refusesNewerSchemaCorruptFilesAndUnwritableFiles() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
