@@ -289,35 +289,23 @@ import TributaryTestSupport
             #expect(try await store.ingest(Self.refresh(url, items), now: Self.now).inserted == 4)
             try await store.close()
         }
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        sqlite.arguments = [
-            "python3", "-c",
+        _ = try CrashSafetyTests.python([
+            "-c",
             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('CREATE INDEX articles_source ON articles(source_id, sort_date DESC)'); c.execute('PRAGMA user_version=7'); c.commit()",
             path,
-        ]
-        try sqlite.run()
-        sqlite.waitUntilExit()
-        #expect(sqlite.terminationStatus == 0)
+        ])
 
         let store = try ArticleStore(path: path, policy: StorePolicy(maxPerSource: 2))
         #expect(try await store.stats().articlesStored == 4)
         #expect(try await store.prune(now: Self.now) == 2)
         #expect(try await store.stats().articlesStored == 2)
         try await store.close()
-        let check = Process()
-        let output = Pipe()
-        check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        check.arguments = [
-            "python3", "-c",
+        let answer = try CrashSafetyTests.python([
+            "-c",
             "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print(c.execute('PRAGMA user_version').fetchone()[0], c.execute(\"SELECT count(*) FROM sqlite_master WHERE name='articles_source'\").fetchone()[0])",
             path,
-        ]
-        check.standardOutput = output
-        try check.run()
-        check.waitUntilExit()
-        let answer = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(answer.trimmingCharacters(in: .whitespacesAndNewlines) == "\(ArticleStore.schemaVersion) 0")
+        ])
+        #expect(String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "\(ArticleStore.schemaVersion) 0")
         #expect(ArticleStore.schemaVersion == 8)
     }
 
