@@ -142,7 +142,8 @@ extension ConversionContext {
     /// Whether `value` is an absolute http or https URL.
     static func hasWebScheme(_ value: String) -> Bool {
         let utf8 = value.utf8
-        guard let first = utf8.first, (first | 0x20) >= UInt8(ascii: "a"), (first | 0x20) <= UInt8(ascii: "z") else {  // leading controls: the full parser decides
+        // A value that does not start with a letter (leading controls or spaces) is left to the URL parser.
+        guard let first = utf8.first, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first | 0x20) else {
             return URLReference.isAbsolute(value)
                 && URLReference.scheme(of: value).map { $0 == "http" || $0 == "https" } == true
         }

@@ -94,9 +94,9 @@ struct ConversionContext {
         return value.isEmpty ? nil : value
     }
 
-    /// True when the string looks like it contains HTML markup or references.
-    static func looksLikeHTML(_ text: String) -> Bool {
-        text.utf8.contains { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }
+    /// True when the UTF-8 looks like it contains HTML markup or references.
+    static func looksLikeHTML(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        utf8.contains { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }
     }
 
     /// Fills a feed-level text field from a present element: the first non-empty value wins, and an element
@@ -112,7 +112,7 @@ struct ConversionContext {
     func plainTitle(_ node: XMLNode) -> String? {
         if !node.children.isEmpty { return Self.collapsed(HTMLSanitizer.plainText(node.innerMarkup)) }
         return node.withText { utf8 in
-            utf8.contains { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") }
+            Self.looksLikeHTML(utf8)
                 ? Self.collapsed(HTMLSanitizer.plainText(String(decoding: utf8, as: UTF8.self)))
                 : Self.collapsed(utf8: utf8)
         }

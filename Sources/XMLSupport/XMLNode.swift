@@ -28,8 +28,8 @@ final class XMLNameTable {
 /// properties (a call into the runtime on every access) are left out.
 ///
 /// The stream parser fills one tree for the document and one for the record being read, which it
-/// empties and reuses for the next record: reading a record allocates nothing once the buffers have
-/// grown, and a node is a number, not an object. Text stays UTF-8 bytes until a field asks for it.
+/// empties and reuses for the next record: once the buffers have grown, an element costs no allocation
+/// of its own, and a node is a number, not an object. Text stays UTF-8 bytes until a field asks for it.
 public final class XMLTree {
     struct Element {
         var name: Int32
@@ -77,7 +77,7 @@ public final class XMLTree {
         declarations.removeAll(keepingCapacity: true)
     }
 
-    /// Adds `bytes` to the text range `range`, which normally ends where they start.
+    /// Extends the text range `range` by `added`, which normally starts where `range` ends.
     func extend(_ range: inout Range<Int>, with added: Range<Int>) {
         if range.isEmpty {
             range = added
