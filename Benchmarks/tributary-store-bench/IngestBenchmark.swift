@@ -7,6 +7,9 @@ import TributaryCore
 /// file, one transaction per source), and checks the stored count against the manifest.
 struct IngestBenchmark {
     let directory: String
+    /// Refreshes handed to the store at once (as many sources finishing together in a fetch run),
+    /// which it commits in one transaction.
+    var batchSize = 1
 
     func run() async {
         let list = (try? String(contentsOfFile: directory + "/files.txt", encoding: .utf8)) ?? ""
@@ -28,6 +31,7 @@ struct IngestBenchmark {
             var items = 0, inserted = 0, parseTime = Duration.zero, prepareTime = Duration.zero, ingestTime = Duration.zero
             var duplicates: [String: Int] = [:]
             let parser = FeedParser()
+            var pending: [SourceRefresh] = []
             for file in files {
                 guard let bytes = FileManager.default.contents(atPath: file).map({ [UInt8]($0) }) else {
                     fail("cannot read \(file)", status: 1)
@@ -44,16 +48,17 @@ struct IngestBenchmark {
                     url: url, title: feed.metadata.title, siteLink: feed.metadata.link, items: feed.items, etag: nil,
                     lastModified: nil, nextFetch: nil)
                 prepareTime += ContinuousClock.now - prepareStart
-                let ingestStart = ContinuousClock.now
-                do {
-                    let result = try await store.ingest(refresh, now: Date())
-                    inserted += result.inserted
-                    duplicates.merge(result.duplicates, uniquingKeysWith: +)
-                } catch {
-                    fail("\(file): \(error)", status: 1)
-                }
-                ingestTime += ContinuousClock.now - ingestStart
+                pending.append(refresh)
                 items += feed.items.count
+                if pending.count >= batchSize || file == files.last {
+                    let ingestStart = ContinuousClock.now
+                    for result in await ingestTogether(pending, into: store) {
+                        inserted += result.inserted
+                        duplicates.merge(result.duplicates, uniquingKeysWith: +)
+                    }
+                    ingestTime += ContinuousClock.now - ingestStart
+                    pending.removeAll()
+                }
             }
             // Preparing a refresh (keys, ids, JSON) runs in the fetching task, concurrently across
             // sources; the store's part runs in its single writer. Both count as ingest here.
@@ -74,6 +79,25 @@ struct IngestBenchmark {
             fail("\(error)", status: 1)
         }
         print(String(format: "peak RSS: %.0f MiB", peakRSSMegabytes()))
+    }
+
+    /// Ingests `refreshes` concurrently, so that the store commits them together; fails on any error.
+    private func ingestTogether(_ refreshes: [SourceRefresh], into store: ArticleStore) async -> [IngestResult] {
+        await withTaskGroup(of: Result<IngestResult, StoreError>.self) { group in
+            for refresh in refreshes {
+                group.addTask {
+                    do throws(StoreError) { return .success(try await store.ingest(refresh, now: Date())) } catch { return .failure(error) }
+                }
+            }
+            var results: [IngestResult] = []
+            for await result in group {
+                switch result {
+                case .success(let value): results.append(value)
+                case .failure(let error): fail("\(error)", status: 1)
+                }
+            }
+            return results
+        }
     }
 
     private func manifestUniqueArticles() -> Int? {
