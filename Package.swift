@@ -34,7 +34,10 @@ let package = Package(
             dependencies: ["CCurl", "TributaryCore", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "ArticleStore",
-            dependencies: ["TributaryCore", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "TributaryCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         .target(name: "FeedGen", dependencies: ["TributaryCore", "XMLSupport"]),
         .target(name: "TributaryConfig", dependencies: ["TributaryCore", "Yams"]),
         .target(

@@ -288,23 +288,40 @@ extension ArticleStore {
         _ db: Database, sourceID: Int64, sourceURL: String, item: ParsedItem, keys: DedupKeys, fingerprint: String?,
         sortDate: Double, now: Double, isHeld: Bool
     ) throws -> Int64 {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO articles (output_id, source_id, title, link, summary, content, published, updated,
-                    first_seen, sort_date, authors, categories, enclosures, image, canonical_url, fingerprint, held, content_hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(
-            arguments: [
-                keys.prepared.outputID, sourceID, item.title,
-                item.originalLink ?? item.link, item.summary, item.content, item.published?.timeIntervalSince1970,
-                item.updated?.timeIntervalSince1970, now, sortDate, keys.prepared.authors,
-                keys.prepared.categories, keys.prepared.enclosures, item.image,
-                keys.canonicalURL, fingerprint, isHeld, keys.prepared.contentHash,
-            ])
+        // Bound directly (see `DirectStatement`): these two run for every new article.
+        var article = DirectStatement(
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO articles (output_id, source_id, title, link, summary, content, published, updated,
+                        first_seen, sort_date, authors, categories, enclosures, image, canonical_url, fingerprint, held, content_hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """))
+        article.bind(keys.prepared.outputID)
+        article.bind(sourceID)
+        article.bind(item.title)
+        article.bind(item.originalLink ?? item.link)
+        article.bind(item.summary)
+        article.bind(item.content)
+        article.bind(item.published?.timeIntervalSince1970)
+        article.bind(item.updated?.timeIntervalSince1970)
+        article.bind(now)
+        article.bind(sortDate)
+        article.bind(keys.prepared.authors)
+        article.bind(keys.prepared.categories)
+        article.bind(keys.prepared.enclosures)
+        article.bind(item.image)
+        article.bind(keys.canonicalURL)
+        article.bind(fingerprint)
+        article.bind(isHeld)
+        article.bind(keys.prepared.contentHash)
+        try article.run(db)
         let articleID = db.lastInsertedRowID
-        try db.cachedStatement(sql: "INSERT INTO article_keys (source_id, guid, article_id, link) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [sourceID, item.id, articleID, item.link])
+        var key = DirectStatement(try db.cachedStatement(sql: "INSERT INTO article_keys (source_id, guid, article_id, link) VALUES (?, ?, ?, ?)"))
+        key.bind(sourceID)
+        key.bind(item.id)
+        key.bind(articleID)
+        key.bind(item.link)
+        try key.run(db)
         return articleID
     }
 
