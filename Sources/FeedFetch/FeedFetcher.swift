@@ -27,7 +27,7 @@ public final class FeedFetcher: Sendable {
         let twoBodies = settings.maxBodyBytes.multipliedReportingOverflow(by: 2)
         self.multi = CurlMulti(
             concurrency: settings.concurrency, perHostConcurrency: settings.perHostConcurrency,
-            maxHeld: settings.maxHeldResponses ?? settings.concurrency * 4,
+            maxHeld: settings.maxHeldResponses ?? settings.concurrency * 8,
             maxHeldBytes: max(settings.maxHeldBytes, twoBodies.overflow ? .max : twoBodies.partialValue))
     }
 
