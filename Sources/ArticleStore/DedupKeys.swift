@@ -4,7 +4,10 @@ import TributaryCore
 /// An incoming item with everything the store derives from it: its dedup keys, output id and JSON
 /// columns. Made when the `SourceRefresh` is, outside the store, so that the string work runs
 /// concurrently for many sources instead of inside the store's single writer.
-struct PreparedItem: Sendable {
+///
+/// A class: the writer passes it around per item (keys, flood guard, insert), and a copy of the
+/// struct it was retained and released each of its two dozen strings.
+final class PreparedItem: Sendable {
     let item: ParsedItem
     /// Scheme-less canonical URL (feedburner:origLink preferred), if the item has a usable link.
     let canonicalURL: String?
