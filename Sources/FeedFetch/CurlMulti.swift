@@ -80,21 +80,22 @@ final class CurlMulti: @unchecked Sendable {
         var running: Int32 = 0
         while true {
             let (newTransfers, isClosed) = shared.withLock { state -> ([CurlTransfer], Bool) in
-                var taken: [CurlTransfer] = []
-                var remaining: [CurlTransfer] = []
                 var slots =
                     state.heldBytes >= maxHeldBytes ? 0 : min(concurrency - active.count, maxHeld - active.count - state.held)
+                // Scanned only while there are free slots: this runs after every completion, with up
+                // to thousands of transfers queued.
+                var taken: [CurlTransfer] = []
+                var takenPositions = RangeSet<Int>()
                 var perHost = activePerHost
-                for transfer in state.pending {
-                    if slots > 0, perHost[transfer.host, default: 0] < perHostConcurrency {
-                        taken.append(transfer)
-                        perHost[transfer.host, default: 0] += 1
-                        slots -= 1
-                    } else {
-                        remaining.append(transfer)
-                    }
+                for (position, transfer) in state.pending.enumerated() {
+                    if slots == 0 { break }
+                    guard perHost[transfer.host, default: 0] < perHostConcurrency else { continue }
+                    taken.append(transfer)
+                    takenPositions.insert(position, within: state.pending)
+                    perHost[transfer.host, default: 0] += 1
+                    slots -= 1
                 }
-                state.pending = remaining
+                state.pending.removeSubranges(takenPositions)
                 return (taken, state.isClosed)
             }
             if isClosed {
