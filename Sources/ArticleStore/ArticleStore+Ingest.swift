@@ -252,10 +252,20 @@ extension ArticleStore {
     }
 
     private func attach(_ db: Database, sourceID: Int64, guid: String, link: String?, to articleID: Int64, rule: String) throws {
-        // Per-item statements are prepared once per connection (cached), not once per item.
-        try db.cachedStatement(sql: "INSERT OR IGNORE INTO article_keys (source_id, guid, article_id, rule, link) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [sourceID, guid, articleID, rule, link])
-        try db.cachedStatement(sql: "UPDATE articles SET dedup_rule = ? WHERE id = ?").execute(arguments: [rule, articleID])
+        // Per-item statements are prepared once per connection (cached), not once per item, and
+        // bound directly (see `DirectStatement`).
+        var key = DirectStatement(
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO article_keys (source_id, guid, article_id, rule, link) VALUES (?, ?, ?, ?, ?)"))
+        key.bind(sourceID)
+        key.bind(guid)
+        key.bind(articleID)
+        key.bind(rule)
+        key.bind(link)
+        try key.run(db)
+        var article = DirectStatement(try db.cachedStatement(sql: "UPDATE articles SET dedup_rule = ? WHERE id = ?"))
+        article.bind(rule)
+        article.bind(articleID)
+        try article.run(db)
     }
 
     /// Rule 2's "original publisher preferred": when an article found again by URL is on the site of the
