@@ -134,7 +134,6 @@ extension ArticleStore {
             result.warnings.append("\(refresh.url): \(refresh.prepared.count) items, most of them new, arrived at once; held back from publication (review, then `tributary sources release \(refresh.url)`)")
         }
         for keys in keyed {
-            let item = keys.item
             if index.isTombstoned(keys) { continue }
             if let existing = index.bySourceGUID[keys.sourceGUID] {
                 // Rule 1 edits an article only through its own item: a merged copy from another
@@ -149,6 +148,7 @@ extension ArticleStore {
                 }
                 continue
             }
+            let item = keys.item  // Not before rule 1: most items of a refresh are known, and copying one retains its every string.
             if let url = keys.canonicalURL, let existing = index.byCanonicalURL[url] {
                 try attach(db, sourceID: sourceID, guid: item.id, link: item.link, to: existing, rule: "url")
                 let becameOwn = try preferOriginalPublisher(
