@@ -13,7 +13,7 @@ import TributaryCore
 /// the source's new validators and schedule.
 public actor ArticleStore {
     /// The schema version this build writes.
-    public static let schemaVersion = 8
+    public static let schemaVersion = 9
 
     /// Files up to this size are checked with `PRAGMA quick_check` on every open (a few tens of ms).
     public static let alwaysCheckedBytes = 64 * 1_048_576
@@ -132,9 +132,18 @@ public actor ArticleStore {
             if verifiesIntegrity, version > 0 {
                 try checkIntegrity(db, path: path, version: version)
             }
+            guard version < migrations.count else { return }
+            // A migration that rebuilds a table drops the old one, which with foreign keys enforced
+            // would first delete every row that references it (ON DELETE CASCADE). SQLite's procedure:
+            // enforcement off outside the transaction, and a foreign key check before each commit.
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            defer { try? db.execute(sql: "PRAGMA foreign_keys = ON") }
             for (index, migration) in migrations.enumerated() where index + 1 > version {
                 try db.inTransaction {
                     try db.execute(sql: migration)
+                    if try Row.fetchOne(db, sql: "PRAGMA foreign_key_check") != nil {
+                        throw StoreError(.corrupt, path: path, "migrating the database to schema version \(index + 1) left rows whose source or article is missing (PRAGMA foreign_key_check); nothing was changed; move the file aside and run `tributary fetch --all` to rebuild it")
+                    }
                     try db.execute(sql: "PRAGMA user_version = \(index + 1)")
                     return .commit
                 }
@@ -235,6 +244,39 @@ public actor ArticleStore {
         // articles_source only cost every insert a B-tree update (one of seven).
         """
         DROP INDEX IF EXISTS articles_source;
+        """,
+        // Output ids lose their unique index, which nothing reads: an id is a 122-bit hash of the source
+        // URL and the item's guid, and rule 1 already keeps one article per source and guid, so the
+        // index only guarded against a hash collision, at the cost of a B-tree insert at a random
+        // place for every new article (a tenth of the store's time on a cold run). SQLite cannot drop
+        // the index of a UNIQUE column: the table is rebuilt (once; a store of a million articles
+        // takes some seconds and twice its disk space meanwhile).
+        """
+        CREATE TABLE articles_rebuilt (
+            id INTEGER PRIMARY KEY,
+            output_id TEXT NOT NULL,
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            title TEXT, link TEXT, summary TEXT, content TEXT,
+            published REAL, updated REAL, first_seen REAL NOT NULL, sort_date REAL NOT NULL,
+            authors TEXT NOT NULL DEFAULT '[]', categories TEXT NOT NULL DEFAULT '[]',
+            enclosures TEXT NOT NULL DEFAULT '[]', image TEXT,
+            canonical_url TEXT, fingerprint TEXT,
+            dedup_rule TEXT NOT NULL DEFAULT 'new', held INTEGER NOT NULL DEFAULT 0,
+            content_hash INTEGER
+        );
+        INSERT INTO articles_rebuilt (id, output_id, source_id, title, link, summary, content, published, updated,
+            first_seen, sort_date, authors, categories, enclosures, image, canonical_url, fingerprint, dedup_rule, held,
+            content_hash)
+        SELECT id, output_id, source_id, title, link, summary, content, published, updated,
+            first_seen, sort_date, authors, categories, enclosures, image, canonical_url, fingerprint, dedup_rule, held,
+            content_hash
+        FROM articles;
+        DROP TABLE articles;
+        ALTER TABLE articles_rebuilt RENAME TO articles;
+        CREATE INDEX articles_sort ON articles(sort_date DESC, id DESC);
+        CREATE INDEX articles_first_seen ON articles(first_seen);
+        CREATE INDEX articles_membership ON articles(id, held, sort_date);
+        CREATE INDEX articles_source_held ON articles(source_id, held, sort_date);
         """,
     ]
 

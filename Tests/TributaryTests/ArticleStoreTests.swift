@@ -1,4 +1,4 @@
-import ArticleStore
+@testable import ArticleStore
 import Foundation
 import Testing
 import TributaryCore
@@ -306,7 +306,57 @@ import TributaryTestSupport
             path,
         ])
         #expect(String(decoding: answer, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "\(ArticleStore.schemaVersion) 0")
-        #expect(ArticleStore.schemaVersion == 8)
+        #expect(ArticleStore.schemaVersion == 9)
+    }
+
+    @Test func version8StoreIsRebuiltWithoutTheOutputIDIndexAndKeepsEveryRow() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.path + "/store.sqlite"
+        // A version 8 store made by the first eight migrations themselves: two sources, two articles,
+        // and a key of source b merged into source a's article (the rows a cascade would delete).
+        let rows = """
+            INSERT INTO sources (id, url) VALUES (1, 'https://a.example/feed.xml'), (2, 'https://b.example/feed.xml');
+            INSERT INTO articles (id, output_id, source_id, title, link, first_seen, sort_date, content_hash)
+                VALUES (1, 'urn:uuid:one', 1, 'One', 'https://a.example/1', 1, 1, 7), (2, 'urn:uuid:two', 2, 'Two', 'https://b.example/2', 2, 2, 8);
+            INSERT INTO article_keys (source_id, guid, article_id, rule)
+                VALUES (1, 'a1', 1, 'own'), (2, 'b2', 2, 'own'), (2, 'b1', 1, 'url');
+            PRAGMA user_version = 8;
+            """
+        _ = try CrashSafetyTests.python([
+            "-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()",
+            path, ArticleStore.migrations.prefix(8).joined(separator: "\n") + rows,
+        ])
+        let uniqueIndexes = "SELECT count(*) FROM sqlite_master WHERE tbl_name = 'articles' AND name LIKE 'sqlite_autoindex%'"
+        let before = try CrashSafetyTests.python(["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])", path, uniqueIndexes])
+        #expect(String(decoding: before, as: UTF8.self) == "1\n")
+
+        let store = try ArticleStore(path: path)
+        let ids = try await store.ensureSources(["https://a.example/feed.xml", "https://b.example/feed.xml"])
+        #expect(Set(ids.values) == [1, 2])
+        let articles = try await store.articles(fromSources: [1, 2], limit: 10)
+        #expect(articles.map(\.outputID).sorted() == ["urn:uuid:one", "urn:uuid:two"])
+        // b's merged key survived: its guid is still known (no new article), as is a's own.
+        let again = try await store.ingest(
+            Self.refresh("https://b.example/feed.xml", [Self.item("b1", title: "One", link: "https://a.example/1"), Self.item("b3", title: "Three", link: "https://b.example/3")]),
+            now: Self.now)
+        #expect(again.inserted == 1)
+        try await store.close()
+
+        let answer = try CrashSafetyTests.python([
+            "-c",
+            """
+            import sqlite3,sys
+            c = sqlite3.connect(sys.argv[1])
+            indexes = sorted(r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'articles'"))
+            print(c.execute('PRAGMA user_version').fetchone()[0], c.execute('SELECT count(*) FROM article_keys').fetchone()[0],
+                  len(c.execute('PRAGMA foreign_key_check').fetchall()), ','.join(indexes))
+            """,
+            path,
+        ])
+        #expect(
+            String(decoding: answer, as: UTF8.self)
+                == "9 4 0 articles_first_seen,articles_membership,articles_sort,articles_source_held\n")
     }
 
     @Test func S4_refusesNewerSchemaCorruptFilesAndUnwritableFiles() async throws {
