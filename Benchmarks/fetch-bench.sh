@@ -37,7 +37,16 @@ done < "$work/files.txt"
     sed "s|.*|  - {url: \"http://127.0.0.1:$port/&\", categories: [bench]}|" "$work/files.txt"
 } > "$work/feeds.yaml"
 
-seconds() { /usr/bin/time -f '%e %M' "$@" 2>&1 >/dev/null | tail -1; }
+# Elapsed s, peak RSS KB, user and sys CPU s, and CPU time the hypervisor took from this machine
+# meanwhile (steal, /proc/stat; on a shared VM it is what makes one run slower than the next).
+steal() { awk -v hz="$(getconf CLK_TCK)" '/^cpu /{print $9 / hz}' /proc/stat; }
+seconds() {
+    local before after measured
+    before=$(steal)
+    measured=$(/usr/bin/time -f '%e %M %U %S' "$@" 2>&1 >/dev/null | tail -1)
+    after=$(steal)
+    echo "$measured $(python3 -c "print(round($after - $before, 2))")"
+}
 echo "$feeds feeds, ${delay}s server delay, 64-way; ceiling $(python3 -c "print(int(64/$delay))") feeds/s"
 curl_cold=$(seconds curl --parallel --parallel-max 64 -s -K "$work/curl-cold.cfg")
 trib_cold=$(cd "$work" && seconds "$binary" fetch --config feeds.yaml)
@@ -45,8 +54,8 @@ curl_warm=$(seconds curl --parallel --parallel-max 64 -s -K "$work/curl-warm.cfg
 trib_warm=$(cd "$work" && seconds "$binary" fetch --config feeds.yaml --all)
 report() {
     local label=$1 curl=$2 trib=$3
-    read -r ct cm <<< "$curl"; read -r tt tm <<< "$trib"
-    python3 -c "print(f'$label: curl {$ct:.2f} s ({$feeds/$ct:.0f} feeds/s), tributary fetch {$tt:.2f} s ({$feeds/$tt:.0f} feeds/s, peak RSS {$tm/1024:.0f} MB), ratio {$tt/$ct:.2f}x')"
+    read -r ct cm cu cs cst <<< "$curl"; read -r tt tm tu ts tst <<< "$trib"
+    python3 -c "print(f'$label: curl {$ct:.2f} s ({$feeds/$ct:.0f} feeds/s), tributary fetch {$tt:.2f} s ({$feeds/$tt:.0f} feeds/s, peak RSS {$tm/1024:.0f} MB, CPU {$tu:.1f} s user + {$ts:.1f} s sys), ratio {$tt/$ct:.2f}x; CPU stolen by the hypervisor: {$cst:.1f} s during curl, {$tst:.1f} s during tributary')"
 }
 report cold "$curl_cold" "$trib_cold"
 report warm "$curl_warm" "$trib_warm"
