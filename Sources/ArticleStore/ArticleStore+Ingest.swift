@@ -126,6 +126,8 @@ extension ArticleStore {
             db.cachedStatement(sql: "SELECT id FROM sources WHERE url = ?"), arguments: [refresh.url])!
         let nowSeconds = now.timeIntervalSince1970
         let keyed = refresh.prepared.map { DedupKeys(sourceID: sourceID, prepared: $0) }
+        // The sites this source publishes, for rule 2's original-publisher check.
+        let refreshSites = [refresh.url, refresh.siteLink].compactMap { $0.flatMap(CanonicalURL.siteKey(of:)) }
         // What this refresh changes, for the category windows (see `invalidateWindows`).
         var touchedArticles: Set<Int64> = []
         var gainedArticles = false
@@ -152,8 +154,8 @@ extension ArticleStore {
             if let url = keys.canonicalURL, let existing = index.byCanonicalURL[url] {
                 try attach(db, sourceID: sourceID, guid: item.id, link: item.link, to: existing, rule: "url")
                 let becameOwn = try preferOriginalPublisher(
-                    db, articleID: existing, sourceID: sourceID, guid: item.id, link: item.originalLink ?? item.link, refresh: refresh,
-                    index: &index)
+                    db, articleID: existing, sourceID: sourceID, guid: item.id, link: item.originalLink ?? item.link,
+                    refreshSites: refreshSites, index: &index)
                 index.bySourceGUID[keys.sourceGUID] = DedupIndex.GUIDEntry(article: existing, isOwn: becameOwn)
                 touchedArticles.insert(existing)
                 gainedArticles = true
@@ -271,17 +273,21 @@ extension ArticleStore {
     /// Rule 2's "original publisher preferred": when an article found again by URL is on the site of the
     /// source that just brought it, and not on its current primary source's site, that source becomes
     /// the primary and its link the article's (the output id, first-seen time and text stay).
+    /// `refreshSites` are the site keys of that source's URL and site link.
     private func preferOriginalPublisher(
-        _ db: Database, articleID: Int64, sourceID: Int64, guid: String, link newLink: String?, refresh: SourceRefresh,
+        _ db: Database, articleID: Int64, sourceID: Int64, guid: String, link newLink: String?, refreshSites: [String],
         index: inout DedupIndex
     ) throws -> Bool {
         let select = try db.cachedStatement(
             sql: "SELECT a.source_id, a.link, s.url, s.site_link FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id = ?")
         guard let row = try Row.fetchOne(select, arguments: [articleID]) else { return false }
         let primaryID: Int64 = row[0]
-        guard primaryID != sourceID, let link: String = row[1], let site = CanonicalURL.siteKey(of: link) else { return false }
-        func publishes(_ urls: [String?]) -> Bool { urls.contains { $0.flatMap(CanonicalURL.siteKey(of:)) == site } }
-        guard !publishes([row[2], row[3]]), publishes([refresh.url, refresh.siteLink]) else { return false }
+        // The cheaper test first: most copies found by URL come from another site's feed.
+        guard primaryID != sourceID, let link: String = row[1], let site = CanonicalURL.siteKey(of: link),
+            refreshSites.contains(site)
+        else { return false }
+        let primarySites = [row[2], row[3]].compactMap { ($0 as String?).flatMap(CanonicalURL.siteKey(of:)) }
+        guard !primarySites.contains(site) else { return false }
         try db.cachedStatement(sql: "UPDATE articles SET source_id = ?, link = COALESCE(?, link) WHERE id = ?")
             .execute(arguments: [sourceID, newLink, articleID])
         let formerOwn = try String.fetchAll(
