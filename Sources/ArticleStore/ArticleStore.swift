@@ -142,7 +142,7 @@ public actor ArticleStore {
                 try db.inTransaction {
                     try db.execute(sql: migration)
                     if try Row.fetchOne(db, sql: "PRAGMA foreign_key_check") != nil {
-                        throw StoreError(.corrupt, path: path, "migrating the database to schema version \(index + 1) left rows whose source or article is missing (PRAGMA foreign_key_check); nothing was changed; move the file aside and run `tributary fetch --all` to rebuild it")
+                        throw StoreError(.corrupt, path: path, "migrating the database to schema version \(index + 1) left rows whose source or article is missing (PRAGMA foreign_key_check) and was rolled back; move the file aside and run `tributary fetch --all` to rebuild it")
                     }
                     try db.execute(sql: "PRAGMA user_version = \(index + 1)")
                     return .commit

@@ -5,8 +5,8 @@ import TributaryCore
 /// columns. Made when the `SourceRefresh` is, outside the store, so that the string work runs
 /// concurrently for many sources instead of inside the store's single writer.
 ///
-/// A class: the writer passes it around per item (keys, flood guard, insert), and a copy of the
-/// struct it was retained and released each of its two dozen strings.
+/// A class: the writer passes it around per item (keys, flood guard, insert), and each copy of it
+/// as a struct retained and released every one of its two dozen strings.
 final class PreparedItem: Sendable {
     let item: ParsedItem
     /// Scheme-less canonical URL (feedburner:origLink preferred), if the item has a usable link.
