@@ -1,9 +1,7 @@
 /// URL checks for the sanitizer, and the URL-only rewriting pass.
 extension HTMLSanitizer {
-    /// Schemes a kept URL may have; anything else (javascript, vbscript, data, file, ...) is dropped.
-    static let allowedSchemes: Set<String> = ["http", "https", "mailto"]
-
-    /// `allowedSchemes.contains(scheme)` without hashing (lowercase schemes).
+    /// Whether a kept URL may have this (lowercase) scheme: http, https and mailto; anything else
+    /// (javascript, vbscript, data, file, ...) is dropped. Compared, not hashed: it runs for every URL.
     static func isAllowedScheme(_ scheme: String) -> Bool {
         scheme == "https" || scheme == "http" || scheme == "mailto"
     }
@@ -88,7 +86,7 @@ extension HTMLSanitizer {
     private static func hasSchemeAfterComma(_ url: String) -> Bool {
         url.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true).dropFirst().contains { piece in
             if case .scheme(let scheme) = urlKind(normalizedURL(String(decoding: piece, as: UTF8.self))) {
-                return !allowedSchemes.contains(scheme)
+                return !isAllowedScheme(scheme)
             }
             return false
         }
