@@ -72,7 +72,18 @@ struct XMLFeedReader {
     }
 
     /// Parses `input`, converting each item as the stream parser completes it.
+    ///
+    /// CDATA sections of a UTF-8 document go around libxml2 (see `CDATAShortcut`); that is exact for a
+    /// well-formed document only, so one with an error is parsed again the usual way, for libxml2's recovery.
     private func readRecords(_ input: XMLInput) -> RecordPass {
+        if input.isUTF8, options.shortcutsCDATA {
+            let pass = readRecords(input, shortcutsCDATA: true)
+            if pass.result.isWellFormed || !pass.result.shortcutCDATA { return pass }
+        }
+        return readRecords(input, shortcutsCDATA: false)
+    }
+
+    private func readRecords(_ input: XMLInput, shortcutsCDATA: Bool) -> RecordPass {
         let parser = XMLStreamParser(documentURL: documentURL, recordNames: ["item", "entry"])
         var items: [ParsedItem] = []
         var format: ParsedFeed.Format?
@@ -80,7 +91,7 @@ struct XMLFeedReader {
         var namespaces = NamespaceClassifier(coreNamespaces: [])
         var itemWarnings: [String] = []
         let result = input.bytes.withUnsafeBytes { bytes in
-            parser.parse(bytes, encoding: input.encoding) { record, root in
+            parser.parse(bytes, encoding: input.encoding, shortcutsCDATA: shortcutsCDATA) { record, root in
                 if dialect == nil {
                     format = Self.detectFormat(root)
                     dialect = format.map(Dialect.init)

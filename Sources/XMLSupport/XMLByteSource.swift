@@ -11,10 +11,16 @@ final class XMLByteSource {
 
     private let bytes: UnsafeRawBufferPointer
     private var offset = 0
+    /// Sections handed to libxml2 as `<?tributary-cdata?>` instead of as themselves (see `CDATAShortcut`).
+    private let sections: [CDATAShortcut.Section]
+    private var nextSection = 0
+    /// How much of the instruction standing for `sections[nextSection]` was handed out; nil before it starts.
+    private var instructionOffset: Int?
 
     /// `bytes` must stay valid until the parser context that reads from this source is freed.
-    init(_ bytes: UnsafeRawBufferPointer) {
+    init(_ bytes: UnsafeRawBufferPointer, replacing sections: [CDATAShortcut.Section] = []) {
         self.bytes = bytes
+        self.sections = sections
     }
 
     /// A parser context reading from `self`; nil when libxml2 could not create one.
@@ -34,10 +40,50 @@ final class XMLByteSource {
     }
 
     private func read(into buffer: UnsafeMutableRawPointer, capacity: Int) -> Int {
-        let count = min(capacity, Self.chunkBytes, bytes.count - offset)
-        guard count > 0, let base = bytes.baseAddress else { return 0 }
-        buffer.copyMemory(from: base + offset, byteCount: count)
-        offset += count
-        return count
+        guard let base = bytes.baseAddress else { return 0 }
+        let capacity = min(capacity, Self.chunkBytes)
+        var written = 0
+        while written < capacity {
+            if nextSection < sections.count, offset == sections[nextSection].markup.lowerBound {
+                written += writeInstruction(into: buffer + written, capacity: capacity - written)
+                continue
+            }
+            let stop = nextSection < sections.count ? sections[nextSection].markup.lowerBound : bytes.count
+            let count = min(capacity - written, stop - offset)
+            guard count > 0 else { break }
+            (buffer + written).copyMemory(from: base + offset, byteCount: count)
+            offset += count
+            written += count
+        }
+        return written
+    }
+
+    /// Writes what fits of the instruction standing for the next section (`<?tributary-cdata`, its line
+    /// feeds, `?>`); past its end, moves on to the bytes after the section.
+    private func writeInstruction(into buffer: UnsafeMutableRawPointer, capacity: Int) -> Int {
+        let section = sections[nextSection]
+        let head: StaticString = "<?tributary-cdata"
+        let headCount = head.utf8CodeUnitCount
+        let length = headCount + section.lineFeeds + 2
+        var position = instructionOffset ?? 0
+        let output = buffer.assumingMemoryBound(to: UInt8.self)
+        var written = 0
+        while written < capacity, position < length {
+            output[written] =
+                position < headCount
+                ? head.utf8Start[position]
+                : position < headCount + section.lineFeeds
+                    ? 0x0A : (position == length - 2 ? UInt8(ascii: "?") : UInt8(ascii: ">"))
+            written += 1
+            position += 1
+        }
+        if position == length {
+            instructionOffset = nil
+            offset = section.markup.upperBound
+            nextSection += 1
+        } else {
+            instructionOffset = position
+        }
+        return written
     }
 }

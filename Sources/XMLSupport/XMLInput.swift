@@ -25,6 +25,8 @@ public struct XMLInput {
     public var encoding: String?
     /// What was repaired.
     public var warnings: [String]
+    /// Whether libxml2 reads `bytes` as the valid UTF-8 they are (no transcoding on its side).
+    public private(set) var isUTF8 = false
     /// Whether `repairMarkup()` has yet to run: it was deferred, and the encoding is one it works on.
     private var isRepairPending: Bool
 
@@ -52,6 +54,7 @@ public struct XMLInput {
             if let chosen, let utf8 = Self.transcodeWide(bytes, chosen) {
                 bytes = utf8
                 encoding = "UTF-8"
+                isUTF8 = true
             } else {
                 encoding = chosen
             }
@@ -63,11 +66,13 @@ public struct XMLInput {
                 warnings.append("document declares \(claimed) but is not valid UTF-8; decoded as windows-1252")
             }
             encoding = declared.map(Self.normalized).map { $0 == "UTF-8" } == false ? "UTF-8" : nil
+            isUTF8 = true
         case "ISO-8859-1", "WINDOWS-1252", "CP1252":
             if httpCharset == nil, !Self.isASCII(bytes), Self.isValidUTF8(bytes) {
                 // A document that says Latin-1 but whose bytes are valid UTF-8 was almost surely written as UTF-8.
                 warnings.append("document declares \(declared ?? "ISO-8859-1") but is UTF-8; read as UTF-8")
                 encoding = "UTF-8"
+                isUTF8 = true
             } else {
                 // As browsers do: ISO-8859-1 labels mean windows-1252 (smart quotes in 0x80–0x9F).
                 encoding = "WINDOWS-1252"

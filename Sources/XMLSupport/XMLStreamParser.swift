@@ -1,4 +1,5 @@
 import CLibXML2
+import Glibc
 import TributaryCore
 
 /// A problem libxml2 reported while parsing.
@@ -24,6 +25,9 @@ public struct XMLParseResult {
     public var issues: [XMLParseIssue]
     /// True when libxml2 found no well-formedness error.
     public var isWellFormed: Bool
+    /// True when some CDATA sections went around libxml2 (see `CDATAShortcut`): a result that is not
+    /// well-formed may then differ from libxml2's own recovery.
+    public var shortcutCDATA = false
 }
 
 /// Streams a document through libxml2's SAX2 interface into flat element trees (`XMLTree`).
@@ -85,6 +89,12 @@ public final class XMLStreamParser {
     @exclusivity(unchecked) private var characterBytes = 0
     @exclusivity(unchecked) private var maxCharacterBytes = 0
     private var parserContext: xmlParserCtxtPtr?
+    /// The document, and the CDATA sections `XMLByteSource` hands libxml2 as instructions.
+    private var document: UnsafeRawBufferPointer?
+    private var shortcutSections: [CDATAShortcut.Section] = []
+    @exclusivity(unchecked) private var nextShortcutSection = 0
+    /// Set when a shortcut section arrives outside the root element, where a CDATA section is an error.
+    @exclusivity(unchecked) private var hasMisplacedSection = false
 
     /// Creates a parser.
     ///
@@ -112,21 +122,30 @@ public final class XMLStreamParser {
     ///   - bytes: the whole document.
     ///   - encoding: an encoding name that overrides the XML declaration (from a byte order mark decision
     ///     or the HTTP charset), or nil to let the document decide.
+    ///   - shortcutsCDATA: whether CDATA sections may go around libxml2 (`CDATAShortcut`); only for a
+    ///     document libxml2 reads as UTF-8.
     public func parse(
-        _ bytes: UnsafeRawBufferPointer, encoding: String?, onRecord: @escaping (XMLNode, XMLNode) -> Void
+        _ bytes: UnsafeRawBufferPointer, encoding: String?, shortcutsCDATA: Bool = false,
+        onRecord: @escaping (XMLNode, XMLNode) -> Void
     ) -> XMLParseResult {
         self.onRecord = onRecord
         documentTree = XMLTree(names: nameTable)
         recordTree = XMLTree(names: nameTable)
         recordStart = nil
+        document = bytes
+        shortcutSections = shortcutsCDATA ? CDATAShortcut(planning: bytes).sections : []
+        nextShortcutSection = 0
+        hasMisplacedSection = false
         defer {
             self.onRecord = nil
             stack.removeAll()
             names.removeAll()
             for slot in nameCache.indices { nameCache[slot] = (nil, 0) }
+            document = nil
+            shortcutSections = []
         }
         // Read through a callback rather than from memory: libxml2 would copy the whole document.
-        let source = XMLByteSource(bytes)
+        let source = XMLByteSource(bytes, replacing: shortcutSections)
         guard bytes.count > 0, let context = source.makeParserContext() else {
             return XMLParseResult(
                 root: nil, issues: [XMLParseIssue(line: 0, column: 0, message: "empty document", isFatal: true)],
@@ -153,9 +172,11 @@ public final class XMLStreamParser {
         // The builder lives for the whole call: `self` outlives the parse below.
         context.pointee._private = Unmanaged.passUnretained(self).toOpaque()
         xmlParseDocument(context)
-        let isWellFormed = context.pointee.wellFormed != 0 && characterBytes <= maxCharacterBytes
+        let isWellFormed =
+            context.pointee.wellFormed != 0 && characterBytes <= maxCharacterBytes && !hasMisplacedSection
         let root = documentTree.elements.isEmpty ? nil : XMLNode(tree: documentTree, index: 0)
-        return XMLParseResult(root: root, issues: issues, isWellFormed: isWellFormed)
+        return XMLParseResult(
+            root: root, issues: issues, isWellFormed: isWellFormed, shortcutCDATA: !shortcutSections.isEmpty)
     }
 
     private func installHandlers(on context: xmlParserCtxtPtr) {
@@ -178,7 +199,9 @@ public final class XMLStreamParser {
         sax.pointee.ignorableWhitespace = sax.pointee.characters
         sax.pointee.reference = nil
         sax.pointee.comment = nil
-        sax.pointee.processingInstruction = nil
+        sax.pointee.processingInstruction = { context, target, _ in
+            XMLStreamParser.with(context) { $0.processingInstruction(target: target) }
+        }
         sax.pointee.externalSubset = nil
         sax.pointee.resolveEntity = { _, _, _ in nil }
         sax.pointee.serror = { userData, error in
@@ -385,6 +408,21 @@ public final class XMLStreamParser {
         currentTree._withUnsafeGuaranteedRef {
             $0.bytes.append(contentsOf: UnsafeBufferPointer(start: characters, count: length))
         }
+    }
+
+    /// Appends the content of the next shortcut CDATA section when `target` is the instruction standing for it.
+    private func processingInstruction(target: UnsafePointer<xmlChar>?) {
+        guard nextShortcutSection < shortcutSections.count, let target, let document,
+            strcmp(UnsafeRawPointer(target).assumingMemoryBound(to: CChar.self), CDATAShortcut.target) == 0
+        else { return }
+        let content = shortcutSections[nextShortcutSection].content
+        nextShortcutSection += 1
+        guard !stack.isEmpty else {
+            hasMisplacedSection = true
+            return
+        }
+        appendCharacters(
+            (document.baseAddress! + content.lowerBound).assumingMemoryBound(to: xmlChar.self), content.count)
     }
 
     /// Gives the character data read since the last tag to the innermost open element: its text, or

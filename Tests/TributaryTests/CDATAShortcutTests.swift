@@ -1,0 +1,158 @@
+@testable import FeedParse
+import Foundation
+import Testing
+import TributaryTestSupport
+@testable import XMLSupport
+
+/// CDATA sections that go around libxml2 (`CDATAShortcut`): which ones are planned, and that a parse
+/// with the shortcut gives exactly what a parse without it gives.
+@Suite struct CDATAShortcutTests {
+    static let long = String(repeating: "<p>Long enough &amp; markup</p>", count: 2)
+
+    static func plan(_ text: String) -> [CDATAShortcut.Section] {
+        Array(text.utf8).withUnsafeBytes { CDATAShortcut(planning: $0).sections }
+    }
+
+    /// The normalized JSON of `text` parsed with and without the shortcut (or the error's description).
+    static func bothWays(_ bytes: [UInt8], url: String? = "https://example.com/feed") -> (with: String, without: String) {
+        func parse(_ shortcut: Bool) -> String {
+            var options = FeedParser.Options()
+            options.shortcutsCDATA = shortcut
+            do { return try FeedParser(options: options).parse(bytes, url: url).normalizedJSON() } catch {
+                return "error: \(error)"
+            }
+        }
+        return (parse(true), parse(false))
+    }
+
+    @Test func plansLongPlainSectionsOnly() {
+        let text = """
+            <rss><a><![CDATA[\(Self.long)]]></a><b><![CDATA[short]]></b>\
+            <c><![CDATA[\(Self.long)\r\n]]></c><d><![CDATA[\(Self.long)\u{1}]]></d>\
+            <e><![CDATA[\(Self.long)\u{FFFF}]]></e><f><![CDATA[\(Self.long)\u{FFFD}\n\n]]></f></rss>
+            """
+        let sections = Self.plan(text)
+        #expect(sections.count == 2)
+        let bytes = Array(text.utf8)
+        #expect(sections.map { String(decoding: bytes[$0.content], as: UTF8.self) } == [Self.long, Self.long + "\u{FFFD}\n\n"])
+        #expect(sections.map(\.lineFeeds) == [0, 2])
+        #expect(sections.allSatisfy { bytes[$0.markup].starts(with: Array("<![CDATA[".utf8)) })
+        #expect(sections.allSatisfy { String(decoding: bytes[$0.markup].suffix(3), as: UTF8.self) == "]]>" })
+    }
+
+    /// A control character at every offset of a word is found (the eight-byte test).
+    @Test func findsAForbiddenCharacterAtEveryOffset() {
+        for offset in 0..<24 {
+            for bad: UInt8 in [0x00, 0x08, 0x0D, 0x1F] {
+                var content = [UInt8](repeating: UInt8(ascii: "a"), count: 24)
+                content[offset] = bad
+                #expect(content.withUnsafeBufferPointer(CDATAShortcut.lineFeedsIfPlain) == nil, "0x\(bad) at \(offset)")
+            }
+            var content = [UInt8](repeating: UInt8(ascii: "a"), count: 26)
+            content.replaceSubrange(offset..<offset + 3, with: [0xEF, 0xBF, 0xBE])
+            #expect(content.withUnsafeBufferPointer(CDATAShortcut.lineFeedsIfPlain) == nil, "U+FFFE at \(offset)")
+            content.replaceSubrange(offset..<offset + 3, with: [0xEF, 0xBC, 0xA1])  // U+FF21, allowed
+            #expect(content.withUnsafeBufferPointer(CDATAShortcut.lineFeedsIfPlain) == 0)
+        }
+    }
+
+    @Test func leavesMarkupThatOnlyLooksLikeASection() {
+        #expect(Self.plan("<rss><!-- <![CDATA[\(Self.long)]]> --><a/></rss>").isEmpty)
+        #expect(Self.plan("<rss><?pi <![CDATA[\(Self.long)]]> ?><a/></rss>").isEmpty)
+        #expect(Self.plan("<rss><a><![CDATA[\(Self.long)").isEmpty)  // truncated
+        // An internal subset may declare entities holding sections; an instruction of the marker's name
+        // would be taken for one.
+        #expect(Self.plan("<!DOCTYPE rss [<!ENTITY e 'x'>]><rss><a><![CDATA[\(Self.long)]]></a></rss>").isEmpty)
+        #expect(Self.plan("<rss><?tributary-cdata?><a><![CDATA[\(Self.long)]]></a></rss>").isEmpty)
+        #expect(Self.plan("<!DOCTYPE rss SYSTEM 'x.dtd'><rss><a><![CDATA[\(Self.long)]]></a></rss>").count == 1)
+    }
+
+    /// Text, tails, record boundaries and the line numbers of later elements are those libxml2 gives.
+    @Test func streamParserSeesWhatLibxml2Delivers() {
+        let xml = """
+            <feed><a>x<![CDATA[\(Self.long)
+            two
+            lines]]>y<![CDATA[\(Self.long)]]><![CDATA[\(Self.long)]]>z</a>
+            <entry><b><![CDATA[\(Self.long)]]></b>t</entry>
+            <c>last</c></feed>
+            """
+        func parse(_ shortcut: Bool) -> [String] {
+            let parser = XMLStreamParser(documentURL: nil, recordNames: ["entry"], maxRecordDepth: 1)
+            var seen: [String] = []
+            let result = Array(xml.utf8).withUnsafeBytes { bytes in
+                parser.parse(bytes, encoding: nil, shortcutsCDATA: shortcut) { entry, _ in
+                    seen.append("entry \(entry.line): \(entry.innerText)")
+                }
+            }
+            #expect(result.isWellFormed)
+            #expect(result.shortcutCDATA == shortcut)
+            for child in result.root.map({ Array($0.children) }) ?? [] {
+                seen.append("\(child.name) \(child.line): \(child.text)|\(child.tail)")
+            }
+            return seen
+        }
+        let with = parse(true)
+        #expect(with == parse(false))
+        #expect(with.contains("c 5: last|"))
+        #expect(with.first?.hasPrefix("entry 4: ") == true)
+    }
+
+    /// A section outside the root element is an error libxml2 reports; with the shortcut it is caught
+    /// too, so the document is parsed again the usual way.
+    @Test func sectionOutsideTheRootIsNotWellFormed() {
+        let xml = "<rss><channel><title>t</title></channel></rss><![CDATA[\(Self.long)]]>"
+        let parser = XMLStreamParser(documentURL: nil, recordNames: ["item"])
+        let result = Array(xml.utf8).withUnsafeBytes { parser.parse($0, encoding: nil, shortcutsCDATA: true) { _, _ in } }
+        #expect(!result.isWellFormed)
+        #expect(result.shortcutCDATA)
+        let (with, without) = Self.bothWays(Array(xml.utf8))
+        #expect(with == without)
+        #expect(with.contains("not well-formed"))
+    }
+
+    /// Broken documents with sections: the warnings (line and column included) and items are libxml2's own.
+    @Test func brokenDocumentsGiveLibxml2sRecovery() {
+        let documents = [
+            "<rss><channel><item><description><![CDATA[\(Self.long)]]></description></item>\n<item><title>a & b</title></item></channel></rss>",
+            "<rss><channel><item><description><![CDATA[\(Self.long)]]></description></item><item><title>cut",
+            "<rss><channel><item><title a=\"<![CDATA[\(Self.long)]]>\">x</title></item></channel></rss>",
+            "<rss><channel><item><description><![CDATA[\(Self.long)\r\n]]>&nbsp;</description></item></channel></rss>",
+        ]
+        for document in documents {
+            let (with, without) = Self.bothWays(Array(document.utf8))
+            #expect(with == without, "\(document)")
+        }
+    }
+
+    /// Every conformance file, every fixture feed and a generated corpus parse the same with and without.
+    @Test func sameResultOnEveryKnownFeed() throws {
+        let shared = URL(fileURLWithPath: Fixtures.directory)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("shared").path
+        var files: [String] = []
+        for directory in [shared + "/conformance", Fixtures.directory + "/feeds"] {
+            let found = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? []
+            files += found.filter { $0.hasSuffix(".xml") }.sorted().map { directory + "/" + $0 }
+        }
+        let corpus = try TemporaryDirectory()
+        defer { corpus.remove() }
+        let generator = Process()
+        generator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        generator.arguments = ["python3", shared + "/bench/gen_corpus.py", "--feeds", "30", "--seed", "3", "--out", corpus.path]
+        try generator.run()
+        generator.waitUntilExit()
+        #expect(generator.terminationStatus == 0)
+        files += try FileManager.default.contentsOfDirectory(atPath: corpus.path)
+            .filter { $0.hasSuffix(".xml") }.sorted().map { corpus.path + "/" + $0 }
+        #expect(files.count > 550, "the conformance files are missing: \(shared)/conformance (CI has them)")
+        var shortcutFiles = 0
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else { continue }
+            let bytes = [UInt8](data)
+            if !bytes.withUnsafeBytes({ CDATAShortcut(planning: $0).sections.isEmpty }) { shortcutFiles += 1 }
+            let (with, without) = Self.bothWays(bytes, url: "https://example.com/" + file)
+            #expect(with == without, "\(file)")
+        }
+        #expect(shortcutFiles >= 30)  // the comparison covered documents the shortcut changes
+    }
+}
