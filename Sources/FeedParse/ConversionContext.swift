@@ -33,8 +33,8 @@ struct ConversionContext {
     }
 
     /// `collapsed(_:)` of UTF-8 bytes, which must be valid UTF-8.
-    static func collapsed(utf8: UnsafeBufferPointer<UInt8>) -> String? {
-        collapsedIfChanged(utf8) ?? String(decoding: utf8, as: UTF8.self)
+    static func collapsed(utf8: UnsafeBufferPointer<UInt8>, isValidUTF8: Bool = false) -> String? {
+        collapsedIfChanged(utf8) ?? (isValidUTF8 ? String(validUTF8: utf8) : String(decoding: utf8, as: UTF8.self))
     }
 
     /// The collapsed text, or nil (`.none`) when `utf8` needs no change.
@@ -75,7 +75,7 @@ struct ConversionContext {
 
     /// `collapsed(_:)` of an element's text before its first child, without an intermediate String.
     static func collapsedText(_ node: XMLNode) -> String? {
-        node.withText(collapsed(utf8:))
+        node.withText { collapsed(utf8: $0, isValidUTF8: node.isValidUTF8) }
     }
 
     /// `collapsed(_:)` of all the character data inside an element.
@@ -114,24 +114,28 @@ struct ConversionContext {
         return node.withText { utf8 in
             Self.looksLikeHTML(utf8)
                 ? Self.collapsed(HTMLSanitizer.plainText(String(decoding: utf8, as: UTF8.self)))
-                : Self.collapsed(utf8: utf8)
+                : Self.collapsed(utf8: utf8, isValidUTF8: node.isValidUTF8)
         }
     }
 
     /// HTML from an element whose text is HTML (RSS description, content:encoded); child elements
     /// (unescaped HTML in the feed) are serialized back to markup.
     func html(_ node: XMLNode) -> String? {
-        if node.children.isEmpty { return node.withText { cleanHTML(utf8: $0, base: node.base) } }
+        if node.children.isEmpty { return cleanHTMLText(of: node) }
         return cleanHTML(node.innerMarkup, base: node.base)
     }
 
-    /// `cleanHTML(_:base:)` for UTF-8 bytes: HTML with an ASCII character that is not white space is
-    /// sanitized from the bytes, without a String copy of its source.
-    func cleanHTML(utf8: UnsafeBufferPointer<UInt8>, base: String?) -> String? {
-        guard options.sanitizesHTML, utf8.contains(where: { $0 > 0x20 && $0 < 0x80 }) else {
-            return cleanHTML(String(decoding: utf8, as: UTF8.self), base: base)
+    /// `cleanHTML(_:base:)` of an element's text before its first child: when the text is known to be
+    /// valid UTF-8 and has an ASCII character that is not white space, it is sanitized from the tree's
+    /// bytes, without a String copy of its source.
+    func cleanHTMLText(of node: XMLNode) -> String? {
+        let base = node.base
+        return node.withText { utf8 in
+            guard options.sanitizesHTML, node.isValidUTF8, utf8.contains(where: { $0 > 0x20 && $0 < 0x80 }) else {
+                return cleanHTML(String(decoding: utf8, as: UTF8.self), base: base)
+            }
+            return Self.trimmed(HTMLSanitizer.sanitize(utf8: utf8) { URLReference.resolve($0, against: base) })
         }
-        return Self.trimmed(HTMLSanitizer.sanitize(utf8: utf8) { URLReference.resolve($0, against: base) })
     }
 
     /// Sanitizes (or only resolves URLs in) HTML; nil when it is empty.
@@ -214,7 +218,7 @@ struct ConversionContext {
         switch Self.textKind(of: node) {
         case .text: return Self.trimmed(node.text).map(HTMLEntities.escape)
         case .html:
-            if node.children.isEmpty { return node.withText { cleanHTML(utf8: $0, base: node.base) } }
+            if node.children.isEmpty { return cleanHTMLText(of: node) }
             return cleanHTML(node.innerMarkup, base: node.base)
         case .xhtml: return cleanHTML(Self.xhtmlMarkup(node), base: node.base)
         }

@@ -91,7 +91,8 @@ struct XMLFeedReader {
         var namespaces = NamespaceClassifier(coreNamespaces: [])
         var itemWarnings: [String] = []
         let result = input.bytes.withUnsafeBytes { bytes in
-            parser.parse(bytes, encoding: input.encoding, shortcutsCDATA: shortcutsCDATA) { record, root in
+            parser.parse(bytes, encoding: input.encoding, isValidUTF8: input.isUTF8, shortcutsCDATA: shortcutsCDATA) {
+                record, root in
                 if dialect == nil {
                     format = Self.detectFormat(root)
                     dialect = format.map(Dialect.init)

@@ -64,7 +64,7 @@ extension HTMLSanitizer {
         guard value[schemeEnd] == UInt8(ascii: ":"), value[schemeEnd + 1] == UInt8(ascii: "/"),
             value[schemeEnd + 2] == UInt8(ascii: "/"), !value.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: "&") })
         else { return nil }
-        return String(decoding: value, as: UTF8.self)
+        return String(validUTF8: value)
     }
 
     /// Returns the `srcset` to write, keeping each candidate whose URL passes `safeURL` and whose descriptor

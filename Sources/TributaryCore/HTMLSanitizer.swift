@@ -32,9 +32,10 @@ public enum HTMLSanitizer {
         return sanitized ?? html
     }
 
-    /// `sanitize(_:resolve:)` for HTML given as UTF-8 bytes, which must be valid UTF-8.
+    /// `sanitize(_:resolve:)` for HTML given as UTF-8 bytes, which must be valid UTF-8: the output is
+    /// made a String without validating it again (`String(validUTF8:)`).
     public static func sanitize(utf8: UnsafeBufferPointer<UInt8>, resolve: (String) -> String? = { $0 }) -> String {
-        guard needsSanitizing(utf8) else { return String(decoding: utf8, as: UTF8.self) }
+        guard needsSanitizing(utf8) else { return String(validUTF8: utf8) }
         return sanitizing(utf8, resolve: resolve)
     }
 
@@ -44,7 +45,8 @@ public enum HTMLSanitizer {
             var run = SanitizerRun(source: source, resolve: resolve)
             while let token = tokenizer.next() { run.handle(token) }
             run.closeAll()
-            return String(decoding: run.output, as: UTF8.self)
+            // Valid: pieces of valid input at ASCII boundaries, ASCII markup, decoded references and URL strings.
+            return String(validUTF8: run.output)
         }
     }
 

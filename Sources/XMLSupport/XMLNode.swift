@@ -63,8 +63,13 @@ public final class XMLTree {
     @exclusivity(unchecked) var languages: [String] = []
     @exclusivity(unchecked) var declarations: [[String: String]] = []
 
-    init(names: XMLNameTable) {
+    /// Whether `bytes` are known to be valid UTF-8: libxml2 read a document validated as UTF-8
+    /// (`XMLInput.isUTF8`), so strings are made without validating again (`String(validUTF8:)`).
+    let isValidUTF8: Bool
+
+    init(names: XMLNameTable, isValidUTF8: Bool = false) {
         self.names = names
+        self.isValidUTF8 = isValidUTF8
     }
 
     /// Empties the tree, keeping its buffers' capacity for the next record.
@@ -94,14 +99,14 @@ public final class XMLTree {
     /// The bytes in `range` as a string, C1 controls mapped to the windows-1252 characters they stand for.
     func string(_ range: Range<Int>) -> String {
         if range.isEmpty { return "" }
-        return bytes.withUnsafeBufferPointer { Self.string(UnsafeBufferPointer(rebasing: $0[range])) }
+        return bytes.withUnsafeBufferPointer { string(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
-    /// UTF-8 as a string, C1 controls mapped to the windows-1252 characters they stand for
+    /// UTF-8 of this tree as a string, C1 controls mapped to the windows-1252 characters they stand for
     /// (see `XMLInput.mappingC1Controls(_:)`).
-    static func string(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
+    func string(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
         if let mapped = XMLInput.mappingC1Controls(utf8) { return String(decoding: mapped, as: UTF8.self) }
-        return String(decoding: utf8, as: UTF8.self)
+        return isValidUTF8 ? String(validUTF8: utf8) : String(decoding: utf8, as: UTF8.self)
     }
 }
 
@@ -170,6 +175,10 @@ public struct XMLNode {
         }
     }
 
+    /// Whether the bytes `withText` hands out are known to be valid UTF-8 (see `XMLTree.isValidUTF8`);
+    /// when false, they are what libxml2 delivered, which a damaged document can make invalid.
+    public var isValidUTF8: Bool { tree.isValidUTF8 }
+
     /// True when the element has no character data before its first child.
     public var hasText: Bool { !element.text.isEmpty }
     /// Child elements in document order.
@@ -198,7 +207,7 @@ public struct XMLNode {
         if element.childCount == 0 { return tree.string(element.text) }
         var result: [UInt8] = []
         appendText(of: index, to: &result)
-        return result.withUnsafeBufferPointer(XMLTree.string)
+        return result.withUnsafeBufferPointer(tree.string)
     }
 
     private func appendText(of index: Int32, to result: inout [UInt8]) {
@@ -218,7 +227,7 @@ public struct XMLNode {
     public var innerMarkup: String {
         var result: [UInt8] = []
         appendContentMarkup(of: index, to: &result)
-        return result.withUnsafeBufferPointer(XMLTree.string)
+        return result.withUnsafeBufferPointer(tree.string)
     }
 
     private static let voidElements: Set<String> = [

@@ -89,6 +89,8 @@ public final class XMLStreamParser {
     @exclusivity(unchecked) private var characterBytes = 0
     @exclusivity(unchecked) private var maxCharacterBytes = 0
     private var parserContext: xmlParserCtxtPtr?
+    /// Whether the document being parsed is valid UTF-8 (see `parse`).
+    private var isValidUTF8 = false
     /// The document, and the CDATA sections `XMLByteSource` hands libxml2 as instructions.
     private var document: UnsafeRawBufferPointer?
     private var shortcutSections: [CDATAShortcut.Section] = []
@@ -122,18 +124,21 @@ public final class XMLStreamParser {
     ///   - bytes: the whole document.
     ///   - encoding: an encoding name that overrides the XML declaration (from a byte order mark decision
     ///     or the HTTP charset), or nil to let the document decide.
-    ///   - shortcutsCDATA: whether CDATA sections may go around libxml2 (`CDATAShortcut`); only for a
-    ///     document libxml2 reads as UTF-8.
+    ///   - isValidUTF8: whether `bytes` are valid UTF-8 that libxml2 reads as UTF-8 (`XMLInput.isUTF8`):
+    ///     the trees' text is then valid UTF-8 too (`XMLNode.isValidUTF8`).
+    ///   - shortcutsCDATA: whether CDATA sections may go around libxml2 (`CDATAShortcut`); only with
+    ///     `isValidUTF8`.
     public func parse(
-        _ bytes: UnsafeRawBufferPointer, encoding: String?, shortcutsCDATA: Bool = false,
+        _ bytes: UnsafeRawBufferPointer, encoding: String?, isValidUTF8: Bool = false, shortcutsCDATA: Bool = false,
         onRecord: @escaping (XMLNode, XMLNode) -> Void
     ) -> XMLParseResult {
         self.onRecord = onRecord
-        documentTree = XMLTree(names: nameTable)
-        recordTree = XMLTree(names: nameTable)
+        self.isValidUTF8 = isValidUTF8
+        documentTree = XMLTree(names: nameTable, isValidUTF8: isValidUTF8)
+        recordTree = XMLTree(names: nameTable, isValidUTF8: isValidUTF8)
         recordStart = nil
         document = bytes
-        shortcutSections = shortcutsCDATA ? CDATAShortcut(planning: bytes).sections : []
+        shortcutSections = shortcutsCDATA && isValidUTF8 ? CDATAShortcut(planning: bytes).sections : []
         nextShortcutSection = 0
         hasMisplacedSection = false
         defer {
@@ -385,7 +390,7 @@ public final class XMLStreamParser {
             if isKnownUniquelyReferenced(&recordTree) {
                 recordTree.removeAll()
             } else {
-                recordTree = XMLTree(names: nameTable)
+                recordTree = XMLTree(names: nameTable, isValidUTF8: isValidUTF8)
             }
         }
         pendingTextStart = currentTree._withUnsafeGuaranteedRef { $0.bytes.count }

@@ -80,7 +80,7 @@ import TributaryTestSupport
             let parser = XMLStreamParser(documentURL: nil, recordNames: ["entry"], maxRecordDepth: 1)
             var seen: [String] = []
             let result = Array(xml.utf8).withUnsafeBytes { bytes in
-                parser.parse(bytes, encoding: nil, shortcutsCDATA: shortcut) { entry, _ in
+                parser.parse(bytes, encoding: nil, isValidUTF8: true, shortcutsCDATA: shortcut) { entry, _ in
                     seen.append("entry \(entry.line): \(entry.innerText)")
                 }
             }
@@ -102,7 +102,7 @@ import TributaryTestSupport
     @Test func sectionOutsideTheRootIsNotWellFormed() {
         let xml = "<rss><channel><title>t</title></channel></rss><![CDATA[\(Self.long)]]>"
         let parser = XMLStreamParser(documentURL: nil, recordNames: ["item"])
-        let result = Array(xml.utf8).withUnsafeBytes { parser.parse($0, encoding: nil, shortcutsCDATA: true) { _, _ in } }
+        let result = Array(xml.utf8).withUnsafeBytes { parser.parse($0, encoding: nil, isValidUTF8: true, shortcutsCDATA: true) { _, _ in } }
         #expect(!result.isWellFormed)
         #expect(result.shortcutCDATA)
         let (with, without) = Self.bothWays(Array(xml.utf8))

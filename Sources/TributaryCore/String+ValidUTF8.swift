@@ -1,0 +1,36 @@
+extension String {
+    /// A string of UTF-8 the caller knows to be valid, copied without validating it again.
+    ///
+    /// `String(decoding:as:)` validates every byte (and repairs what is not valid); for text that has
+    /// already been validated once, such as libxml2's output or the sanitizer's, that was about a
+    /// twentieth of all parsing. Invalid bytes here would break String's invariants, so debug builds
+    /// (the test suite's) check them.
+    public init(validUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        assert(String(validating: bytes, as: UTF8.self) != nil, "String(validUTF8:) given invalid UTF-8")
+        // Marked ASCII when it is, as `String(decoding:as:)` marks it: comparing and hashing such strings
+        // skip Unicode normalization.
+        self = unsafe String(copying: UTF8Span(unchecked: bytes.span, isKnownASCII: Self.isASCII(bytes)))
+    }
+
+    /// Whether every byte is below 0x80, tested eight bytes at a time.
+    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let count = bytes.count
+        var index = 0
+        var combined: UInt64 = 0
+        while index + 8 <= count {
+            combined |= UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            index += 8
+        }
+        while index < count {
+            combined |= UInt64(base[index])
+            index += 1
+        }
+        return combined & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// `init(validUTF8:)` for an array of bytes.
+    public init(validUTF8 bytes: [UInt8]) {
+        self = bytes.withUnsafeBufferPointer { String(validUTF8: $0) }
+    }
+}
