@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh [SECONDS]
 #
 # Builds TributaryCore, XMLSupport and FeedParse from source with -sanitize=fuzzer,address (coverage
-# and ASan in every module) together with Tests/Fuzz/ParserFuzz.swift, then runs the target on a seed
+# and ASan in every module, and String(validUTF8:)'s check on) together with Tests/Fuzz/ParserFuzz.swift,
+# then runs the target on a seed
 # corpus: Tests/Fixtures/feeds and ../shared/conformance as parser inputs, the same files prefixed
 # with a 0 byte as sanitizer inputs. Everything lives in .fuzz/ (git-ignored); crashing inputs are
 # written to .fuzz/crashes/. Exit status is libFuzzer's: non-zero when it found something.
@@ -18,7 +19,7 @@ corpus="$out/corpus"
 seeds="$out/seeds"
 mkdir -p "$build" "$corpus" "$seeds" "$out/crashes"
 
-flags=(-parse-as-library -sanitize=fuzzer,address -O -g -I "$build"
+flags=(-parse-as-library -sanitize=fuzzer,address -O -g -D CHECK_VALID_UTF8 -I "$build"
     -Xcc "-fmodule-map-file=$root/Sources/CLibXML2/module.modulemap" -Xcc -I/usr/include/libxml2)
 
 build_module() {  # name, sources...

@@ -15,9 +15,9 @@ public struct FeedParser: Sendable {
         public var sanitizesHTML: Bool
         /// Maximum JSON nesting depth accepted.
         public var maxJSONDepth: Int
-        /// Let CDATA sections of UTF-8 documents go around libxml2 (`CDATAShortcut`); off only in the
-        /// tests that compare both ways.
-        var shortcutsCDATA = true
+        /// Let CDATA sections of UTF-8 documents go around libxml2 (see XMLSupport's `CDATAShortcut`).
+        /// The result is the same either way; off only where the two are compared (tests, the fuzzer).
+        public var shortcutsCDATA = true
 
         /// Default options.
         public init(sanitizesHTML: Bool = true, maxJSONDepth: Int = 64) {

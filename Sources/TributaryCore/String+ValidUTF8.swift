@@ -4,9 +4,11 @@ extension String {
     /// `String(decoding:as:)` validates every byte (and repairs what is not valid); for text that has
     /// already been validated once, such as libxml2's output or the sanitizer's, that was about a
     /// twentieth of all parsing. Invalid bytes here would break String's invariants, so debug builds
-    /// (the test suite's) check them.
+    /// (the test suite's) and the fuzzer's build (`-D CHECK_VALID_UTF8`) check them.
     public init(validUTF8 bytes: UnsafeBufferPointer<UInt8>) {
-        assert(String(validating: bytes, as: UTF8.self) != nil, "String(validUTF8:) given invalid UTF-8")
+        #if DEBUG || CHECK_VALID_UTF8
+            precondition(String(validating: bytes, as: UTF8.self) != nil, "String(validUTF8:) given invalid UTF-8")
+        #endif
         // Marked ASCII when it is, as `String(decoding:as:)` marks it: comparing and hashing such strings
         // skip Unicode normalization.
         self = unsafe String(copying: UTF8Span(unchecked: bytes.span, isKnownASCII: Self.isASCII(bytes)))

@@ -75,10 +75,20 @@ public struct XMLInput {
                 isUTF8 = true
             } else {
                 // As browsers do: ISO-8859-1 labels mean windows-1252 (smart quotes in 0x80–0x9F).
-                encoding = "WINDOWS-1252"
+                if !Self.isASCII(bytes) { bytes = Self.windows1252ToUTF8(bytes) }
+                encoding = "UTF-8"
+                isUTF8 = true
             }
         default:
-            encoding = (httpCharset != nil) ? chosen : nil
+            // Transcoded here rather than by libxml2, so that the parse works on UTF-8 (see `isUTF8`); an
+            // encoding iconv does not know, or bytes that are not valid in it, are left to libxml2.
+            if let chosen, Self.isASCIICompatible(chosen), let utf8 = Self.transcodedToUTF8(bytes, from: chosen) {
+                bytes = utf8
+                encoding = "UTF-8"
+                isUTF8 = true
+            } else {
+                encoding = (httpCharset != nil) ? chosen : nil
+            }
         }
         self.bytes = bytes
         self.encoding = encoding
@@ -258,18 +268,60 @@ public struct XMLInput {
         0x0153, 0x9D, 0x017E, 0x0178,
     ]
 
+    /// The UTF-8 of the bytes 0x80–0xFF in windows-1252, three bytes each (the unused ones are zero).
+    private static let windows1252UTF8: [UInt8] = (0x80...0xFF).flatMap { byte -> [UInt8] in
+        let scalar = byte < 0xA0 ? windows1252High[byte - 0x80] : UInt32(byte)
+        let utf8 = Array(String(Unicode.Scalar(scalar)!).utf8)
+        return utf8 + [UInt8](repeating: 0, count: 3 - utf8.count)
+    }
+
     static func windows1252ToUTF8(_ bytes: [UInt8]) -> [UInt8] {
-        var output: [UInt8] = []
-        output.reserveCapacity(bytes.count + bytes.count / 8)
-        for byte in bytes {
-            if byte < 0x80 {
-                output.append(byte)
-                continue
+        let table = windows1252UTF8
+        return [UInt8](unsafeUninitializedCapacity: bytes.count * 3) { output, count in
+            count = 0
+            for byte in bytes {
+                if byte < 0x80 {
+                    output[count] = byte
+                    count += 1
+                    continue
+                }
+                let entry = Int(byte - 0x80) * 3
+                for offset in 0..<3 where table[entry + offset] != 0 {
+                    output[count] = table[entry + offset]
+                    count += 1
+                }
             }
-            let scalar = byte < 0xA0 ? windows1252High[Int(byte - 0x80)] : UInt32(byte)
-            output.append(contentsOf: Unicode.Scalar(scalar).flatMap(UTF8.encode).map(Array.init) ?? [])
         }
-        return output
+    }
+
+    /// `bytes` converted from `encoding` to UTF-8 by iconv, or nil when iconv does not know the encoding
+    /// or the bytes are not valid in it.
+    static func transcodedToUTF8(_ bytes: [UInt8], from encoding: String) -> [UInt8]? {
+        let converter = iconv_open("UTF-8", encoding)
+        guard converter != iconv_t(bitPattern: -1) else { return nil }
+        defer { iconv_close(converter) }
+        var capacity = bytes.count + bytes.count / 2 + 64
+        while true {
+            var outcome: Int32 = 0  // 0, or the errno of a failed conversion
+            let output = [UInt8](unsafeUninitializedCapacity: capacity) { output, count in
+                bytes.withUnsafeBufferPointer { input in
+                    // iconv's input pointer is not const, but it does not write through it.
+                    var inputPointer = UnsafeMutableRawPointer(mutating: input.baseAddress)?.assumingMemoryBound(to: CChar.self)
+                    var inputLeft = input.count
+                    var outputPointer = UnsafeMutableRawPointer(output.baseAddress)?.assumingMemoryBound(to: CChar.self)
+                    var outputLeft = output.count
+                    outcome = iconv(converter, &inputPointer, &inputLeft, &outputPointer, &outputLeft) == -1 ? errno : 0
+                    count = outcome == 0 ? output.count - outputLeft : 0
+                }
+            }
+            switch outcome {
+            case 0: return Self.isValidUTF8(output) ? output : nil
+            case E2BIG:
+                iconv(converter, nil, nil, nil, nil)  // back to the initial shift state
+                capacity *= 2
+            default: return nil
+            }
+        }
     }
 
     /// UTF-8 text with the C1 controls U+0080–U+009F replaced by the windows-1252 characters of the same

@@ -166,14 +166,16 @@ public final class XMLStreamParser {
             withExtendedLifetime(source) {}  // the context read from it until now
             parserContext = nil
         }
-        let options =
+        var options =
             Int32(XML_PARSE_NONET.rawValue) | Int32(XML_PARSE_RECOVER.rawValue)
             | Int32(XML_PARSE_NOERROR.rawValue) | Int32(XML_PARSE_NOWARNING.rawValue)
+        let forcedEncoding = encoding.flatMap { xmlFindCharEncodingHandler($0) }
+        // A forced encoding must win over the declaration for the whole document: without IGNORE_ENC,
+        // libxml2 switches to the declared encoding after its first chunk of input.
+        if forcedEncoding != nil { options |= Int32(XML_PARSE_IGNORE_ENC.rawValue) }
         xmlCtxtUseOptions(context, options)
         installHandlers(on: context)
-        if let encoding, let handler = xmlFindCharEncodingHandler(encoding) {
-            xmlSwitchToEncoding(context, handler)
-        }
+        if let forcedEncoding { xmlSwitchToEncoding(context, forcedEncoding) }
         // The builder lives for the whole call: `self` outlives the parse below.
         context.pointee._private = Unmanaged.passUnretained(self).toOpaque()
         xmlParseDocument(context)

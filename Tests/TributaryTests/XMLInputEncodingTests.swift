@@ -1,0 +1,69 @@
+import FeedParse
+import Foundation
+import Testing
+@testable import XMLSupport
+
+/// Documents in other encodings than UTF-8 are transcoded before libxml2 reads them, and an encoding
+/// chosen over the declaration holds for the whole document, not only for libxml2's first chunk.
+@Suite struct XMLInputEncodingTests {
+    /// An RSS document of `count` items titled "<word> <n>", encoded by `encode`, larger than the 64 KiB
+    /// libxml2 reads at a time when `count` is in the thousands.
+    static func rss(declaring declared: String, items count: Int, word: String, encode: (String) -> [UInt8]) -> [UInt8] {
+        let items = (0..<count).map { "<item><title>\(word) \($0)</title><guid>g\($0)</guid></item>" }.joined()
+        return encode(
+            "<?xml version=\"1.0\" encoding=\"\(declared)\"?><rss version=\"2.0\"><channel><title>\(word)</title>\(items)</channel></rss>")
+    }
+
+    /// windows-1251 for ASCII and the letters А–я (0xC0–0xFF), which is all these tests write.
+    static func windows1251(_ text: String) -> [UInt8] {
+        text.unicodeScalars.map { scalar in
+            scalar.value < 0x80 ? UInt8(scalar.value) : UInt8(0xC0 + scalar.value - 0x410)
+        }
+    }
+
+    /// ISO-8859-1 for text below U+0100.
+    static func latin1(_ text: String) -> [UInt8] {
+        text.unicodeScalars.map { UInt8($0.value) }
+    }
+
+    @Test func utf8DeclaredLatin1ReadsAsUTF8ToTheEnd() throws {
+        let bytes = Self.rss(declaring: "ISO-8859-1", items: 3000, word: "Café", encode: { Array($0.utf8) })
+        #expect(bytes.count > 2 * 65536)
+        let feed = try FeedParser().parse(bytes)
+        #expect(feed.items.count == 3000)
+        #expect(feed.items.last?.title == "Café 2999")
+        #expect(feed.warnings == ["document declares ISO-8859-1 but is UTF-8; read as UTF-8"])
+    }
+
+    @Test func windows1251DeclaredIsReadToTheEnd() throws {
+        let bytes = Self.rss(declaring: "windows-1251", items: 3000, word: "Новости", encode: Self.windows1251)
+        let feed = try FeedParser().parse(bytes)
+        #expect(feed.metadata.title == "Новости")
+        #expect(feed.items.count == 3000)
+        #expect(feed.items.last?.title == "Новости 2999")
+        #expect(feed.warnings.isEmpty)
+    }
+
+    /// The HTTP charset wins over the declaration, for the whole document.
+    @Test func httpCharsetWinsOverTheDeclarationToTheEnd() throws {
+        let bytes = Self.rss(declaring: "ISO-8859-1", items: 3000, word: "Погода", encode: Self.windows1251)
+        let feed = try FeedParser().parse(bytes, httpCharset: "windows-1251")
+        #expect(feed.items.last?.title == "Погода 2999")
+        let latin1 = Self.rss(declaring: "UTF-8", items: 3000, word: "Zürich", encode: Self.latin1)
+        #expect(try FeedParser().parse(latin1, httpCharset: "iso-8859-1").items.last?.title == "Zürich 2999")
+    }
+
+    @Test func transcodingFailsCleanlyOnUnknownEncodingsAndInvalidBytes() {
+        #expect(XMLInput.transcodedToUTF8(Array("abc".utf8), from: "NO-SUCH-ENCODING") == nil)
+        #expect(XMLInput.transcodedToUTF8([0x41, 0xFF, 0xFF, 0x41], from: "SHIFT_JIS") == nil)
+        // Cyrillic doubles in UTF-8: the output outgrows its first buffer.
+        let text = String(repeating: "Москва ", count: 5000)
+        #expect(XMLInput.transcodedToUTF8(Self.windows1251(text), from: "WINDOWS-1251") == Array(text.utf8))
+        // Every windows-1252 byte, unused ones (0x81, 0x8D, 0x8F, 0x90, 0x9D) kept as the C1 controls.
+        let all = [UInt8](0x20...0xFF)
+        let decoded = String(decoding: XMLInput.windows1252ToUTF8(all), as: UTF8.self)
+        #expect(decoded.unicodeScalars.count == all.count)
+        #expect(decoded.contains("€\u{81}‚ƒ„…†‡ˆ‰Š‹Œ\u{8D}Ž\u{8F}\u{90}‘’“”•–—˜™š›œ\u{9D}žŸ\u{A0}¡"))
+        #expect(decoded.hasSuffix("ÿ"))
+    }
+}
