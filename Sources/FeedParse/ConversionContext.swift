@@ -134,7 +134,7 @@ struct ConversionContext {
             guard options.sanitizesHTML, node.isValidUTF8, utf8.contains(where: { $0 > 0x20 && $0 < 0x80 }) else {
                 return cleanHTML(String(decoding: utf8, as: UTF8.self), base: base)
             }
-            return Self.trimmed(HTMLSanitizer.sanitize(utf8: utf8) { URLReference.resolve($0, against: base) })
+            return Self.trimmed(HTMLSanitizer.sanitize(utf8: utf8, base: base))
         }
     }
 

@@ -67,6 +67,20 @@ extension HTMLSanitizer {
         return String(validUTF8: value)
     }
 
+    /// Whether `source[range]` is an absolute `http://` or `https://` URL of printable ASCII (0x21–0x7E)
+    /// without `&`: `URLReference.resolve` returns such a URL unchanged, `normalizedURL` has nothing to
+    /// strip from it and `urlKind` finds an allowed scheme.
+    static func isPrintableWebURL(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        let value = UnsafeBufferPointer(rebasing: source[range])
+        guard value.count > 8, value[0] == UInt8(ascii: "h"), value[1] == UInt8(ascii: "t"), value[2] == UInt8(ascii: "t"),
+            value[3] == UInt8(ascii: "p")
+        else { return false }
+        let schemeEnd = value[4] == UInt8(ascii: "s") ? 5 : 4
+        return value[schemeEnd] == UInt8(ascii: ":") && value[schemeEnd + 1] == UInt8(ascii: "/")
+            && value[schemeEnd + 2] == UInt8(ascii: "/")
+            && value.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "&") }
+    }
+
     /// Returns the `srcset` to write, keeping each candidate whose URL passes `safeURL` and whose descriptor
     /// looks like `2x`, `640w` or `1.5x`; nil when no candidate is left.
     static func safeSrcset(_ raw: String, resolve: (String) -> String?) -> String? {

@@ -39,10 +39,21 @@ public enum HTMLSanitizer {
         return sanitizing(utf8, resolve: resolve)
     }
 
-    private static func sanitizing(_ source: UnsafeBufferPointer<UInt8>, resolve: (String) -> String?) -> String {
+    /// `sanitize(utf8:resolve:)` with relative URLs resolved against `base` by `URLReference.resolve`.
+    ///
+    /// An absolute `http` or `https` URL of printable ASCII without a reference is copied as it stands:
+    /// resolving it against any base, normalizing and checking it give it back unchanged.
+    public static func sanitize(utf8: UnsafeBufferPointer<UInt8>, base: String?) -> String {
+        guard needsSanitizing(utf8) else { return String(validUTF8: utf8) }
+        return sanitizing(utf8, resolvesAgainstBase: true) { URLReference.resolve($0, against: base) }
+    }
+
+    private static func sanitizing(
+        _ source: UnsafeBufferPointer<UInt8>, resolvesAgainstBase: Bool = false, resolve: (String) -> String?
+    ) -> String {
         withoutActuallyEscaping(resolve) { resolve in
             var tokenizer = HTMLByteTokenizer(source: source)
-            var run = SanitizerRun(source: source, resolve: resolve)
+            var run = SanitizerRun(source: source, resolve: resolve, resolvesAgainstBase: resolvesAgainstBase)
             while let token = tokenizer.next() { run.handle(token) }
             run.closeAll()
             // Valid: pieces of valid input at ASCII boundaries, ASCII markup, decoded references and URL strings.
@@ -78,6 +89,8 @@ private struct OpenElement {
 private struct SanitizerRun {
     let source: UnsafeBufferPointer<UInt8>
     let resolve: (String) -> String?
+    /// Whether `resolve` is `URLReference.resolve` against a base (see `HTMLSanitizer.sanitize(utf8:base:)`).
+    let resolvesAgainstBase: Bool
     var output: [UInt8] = []
     var scratch: [UInt8] = []
     var stack: [OpenElement] = []
@@ -92,9 +105,10 @@ private struct SanitizerRun {
     let actions = HTMLSanitizer.tagActions
     let indices = HTMLSanitizer.indices
 
-    init(source: UnsafeBufferPointer<UInt8>, resolve: @escaping (String) -> String?) {
+    init(source: UnsafeBufferPointer<UInt8>, resolve: @escaping (String) -> String?, resolvesAgainstBase: Bool) {
         self.source = source
         self.resolve = resolve
+        self.resolvesAgainstBase = resolvesAgainstBase
         output.reserveCapacity(source.count + source.count / 16)
     }
 
@@ -228,8 +242,17 @@ private struct SanitizerRun {
                 }
             } else {
                 guard let range = attribute.valueRange else { continue }
+                if resolvesAgainstBase, kind != .srcset, HTMLSanitizer.isPrintableWebURL(source, range) {
+                    // Most URLs in feeds: resolving, normalizing and checking give them back unchanged.
+                    hasSource = hasSource || kind != .url || attribute.name == "src"
+                    appendAttributeStart(allowed[slot].nameBytes)
+                    HTMLWriter.appendEscaped(source, range, to: &output)
+                    output.append(UInt8(ascii: "\""))
+                    written |= 1 << slot
+                    continue
+                }
                 let checked: String?
-                if kind != .srcset, let plain = HTMLSanitizer.plainWebURL(source, range) {  // most URLs in feeds
+                if kind != .srcset, let plain = HTMLSanitizer.plainWebURL(source, range) {
                     checked = HTMLSanitizer.resolvedSafeURL(plain, resolve: resolve)
                 } else {
                     scratch.removeAll(keepingCapacity: true)

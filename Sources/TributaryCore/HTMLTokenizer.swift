@@ -339,14 +339,18 @@ private struct TokenScanner {
     /// The name in `range`, ASCII-lowercased, and its `HTMLNameHash`.
     func lowercasedName(_ range: Range<Int>) -> (String, UInt32) {
         var hash = HTMLNameHash.initial
-        let name = String(unsafeUninitializedCapacity: range.count) { buffer in
+        var combined: UInt8 = 0
+        let name = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: range.count) { buffer in
             for offset in 0..<range.count {
                 var byte = source[range.lowerBound + offset]
                 if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
                 buffer[offset] = byte
+                combined |= byte
                 hash = HTMLNameHash.adding(byte, to: hash)
             }
-            return range.count
+            // Names are ASCII but in broken markup: only those are made without validating.
+            let name = UnsafeBufferPointer(buffer)
+            return combined < 0x80 ? String(validUTF8: name) : String(decoding: name, as: UTF8.self)
         }
         return (name, hash)
     }

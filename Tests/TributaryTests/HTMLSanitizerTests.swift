@@ -166,6 +166,28 @@ import Testing
         #expect(HTMLSanitizer.sanitize("<a href=\"https://a.example/\">x</a>") { _ in "javascript:alert(1)" } == "<a>x</a>")
     }
 
+    /// `sanitize(utf8:base:)` copies printable absolute web URLs as they stand, and gives what resolving
+    /// every URL against the base gives, for URLs on both sides of that line.
+    @Test func sanitizingAgainstABaseEqualsResolvingEveryURL() {
+        let urls = [
+            "https://a.example/x?y=1", "http://a.example/p\"q<r>", "HTTPS://a.example/upper", "https://a.example/a&amp;b",
+            " https://a.example/space", "https://a.example/nbsp\u{A0}", "https://a.example/\u{7F}", "https://a.example/é",
+            "../relative/x", "/root", "//cdn.example/i.png", "javascript:alert(1)", "https://a.example/tab\tx",
+            "http:/one-slash", "https://", "data:image/png;base64,AAAA", "mailto:x@example.com",
+        ]
+        for base in ["https://feed.example/dir/page", nil] {
+            for url in urls {
+                for html in ["<a href=\"\(url)\">x</a>", "<img src=\"\(url)\" alt=\"a\" srcset=\"\(url) 2x\">"] {
+                    var bytes = Array(html.utf8)
+                    let withBase = bytes.withUnsafeMutableBufferPointer {
+                        HTMLSanitizer.sanitize(utf8: UnsafeBufferPointer($0), base: base)
+                    }
+                    #expect(withBase == HTMLSanitizer.sanitize(html) { URLReference.resolve($0, against: base) }, "\(html)")
+                }
+            }
+        }
+    }
+
     @Test func defaultResolverKeepsRelativeURLs() {
         #expect(HTMLSanitizer.sanitize("<a href=\"../x?y#z\">x</a>") == "<a href=\"../x?y#z\">x</a>")
     }
