@@ -52,6 +52,8 @@ public final class XMLStreamParser {
     public static let maxAmplification = 10
 
     private let recordNames: Set<String>
+    /// Whether each name of `nameTable`, by number, is a record name (see `isRecordName`).
+    @exclusivity(unchecked) private var recordNameFlags: [Bool] = []
     private let maxRecordDepth: Int
     private let documentURL: String?
 
@@ -79,7 +81,8 @@ public final class XMLStreamParser {
     @exclusivity(unchecked) private var issues: [XMLParseIssue] = []
     private var onRecord: ((XMLNode, XMLNode) -> Void)?
     @exclusivity(unchecked) private var names: [UnsafePointer<xmlChar>: Int32] = [:]
-    private static let nameCacheSize = 64
+    private static let nameCacheBits = 9
+    private static let nameCacheSize = 1 << nameCacheBits
     @exclusivity(unchecked) private var nameCache = [(pointer: UnsafePointer<xmlChar>?, number: Int32)](
         repeating: (nil, 0), count: XMLStreamParser.nameCacheSize)
     @exclusivity(unchecked) private var xmlNamespace: Int32 = -1
@@ -242,7 +245,8 @@ public final class XMLStreamParser {
     ///
     /// A small direct-mapped cache in front of `names` avoids hashing on every element and attribute.
     private func name(_ pointer: UnsafePointer<xmlChar>) -> Int32 {
-        let slot = Int(truncatingIfNeeded: UInt(bitPattern: pointer) >> 3) & (Self.nameCacheSize - 1)
+        // Fibonacci hashing: libxml2 packs its names next to each other, so the low bits alone collide.
+        let slot = Int(truncatingIfNeeded: (UInt(bitPattern: pointer) &* 0x9E37_79B9_7F4A_7C15) >> (64 - Self.nameCacheBits))
         if nameCache[slot].pointer == pointer { return nameCache[slot].number }
         let number: Int32
         if let cached = names[pointer] {
@@ -253,6 +257,16 @@ public final class XMLStreamParser {
         }
         nameCache[slot] = (pointer, number)
         return number
+    }
+
+    /// Whether the name numbered `number` is one of `recordNames`; answered from `recordNameFlags` after
+    /// the first time, without hashing the name.
+    private func isRecordName(_ number: Int32) -> Bool {
+        let index = Int(number)
+        while recordNameFlags.count <= index {
+            recordNameFlags.append(recordNames.contains(nameTable.strings[recordNameFlags.count]))
+        }
+        return recordNameFlags[index]
     }
 
     /// The tree the innermost open element is in, unretained (see `documentTreeReference`).
@@ -271,7 +285,7 @@ public final class XMLStreamParser {
         let nameNumber = name(localName)
         let startsRecord =
             recordStart == nil && depth > 0 && depth <= maxRecordDepth
-            && recordNames.contains(nameTable.strings[Int(nameNumber)])
+            && isRecordName(nameNumber)
         if startsRecord { recordStart = depth }
         let tree = currentTree  // the record's tree from its first element on
         let inSameTree = parent != nil && parentTree.toOpaque() == tree.toOpaque()
