@@ -14,6 +14,10 @@ import TributaryCore
 /// - `&#X41;` (uppercase X: HTML, not XML) becomes `&#x41;`.
 /// CDATA sections, comments and the DOCTYPE are left as they are (control characters aside).
 ///
+/// Other encodings are transcoded to UTF-8 here too (ISO-8859-1 as windows-1252, the rest by iconv), not a
+/// repair but so that libxml2 always reads UTF-8 it need not check (`isUTF8`); an encoding iconv does not
+/// know, or bytes invalid in it, are left to libxml2 as before.
+///
 /// Whitespace before the XML declaration is dropped silently (it changes nothing a reader sees).
 ///
 /// Encoding precedence: byte order mark (or the zero bytes around the first "<" that give UTF-16/32 away),
