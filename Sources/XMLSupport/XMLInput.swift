@@ -205,13 +205,18 @@ public struct XMLInput {
             return nil
         }
         guard let end = head.firstIndex(of: UInt8(ascii: ">")) else { return nil }
-        let declaration = String(decoding: head[..<end], as: UTF8.self)
-        guard let range = declaration.range(of: "encoding") else { return nil }
-        var rest = declaration[range.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\t" }
-        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        // Byte by byte: Foundation's `range(of:)` on a String was most of a small feed's setup.
+        let declaration = head[..<end]
+        let keyword = Array("encoding".utf8)
+        guard let keywordStart = declaration.indices.first(where: { declaration[$0...].starts(with: keyword) })
+        else { return nil }
+        var rest = declaration[(keywordStart + keyword.count)...].drop {
+            $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "\t")
+        }
+        guard let quote = rest.first, quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else { return nil }
         rest = rest.dropFirst()
         let value = rest.prefix { $0 != quote }
-        return value.isEmpty ? nil : String(value)
+        return value.isEmpty ? nil : String(decoding: value, as: UTF8.self)
     }
 
     static func isASCII(_ bytes: [UInt8]) -> Bool {

@@ -15,7 +15,10 @@ final class XMLNameTable {
         if let number = numbers[string] { return number }
         let number = Int32(strings.count)
         strings.append(string)
-        lowercased.append(string.lowercased())
+        // Names are nearly always ASCII, whose lowercasing needs no Unicode tables.
+        let utf8 = string.utf8
+        let isASCIIWithoutUppercase = utf8.allSatisfy { $0 < 0x80 && !($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) }
+        lowercased.append(isASCIIWithoutUppercase ? string : string.lowercased())
         numbers[string] = number
         return number
     }
