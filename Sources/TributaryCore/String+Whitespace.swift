@@ -18,6 +18,10 @@ extension String {
     /// The string without leading and trailing spaces and tabs (Foundation's `CharacterSet.whitespaces`:
     /// tab and the space separators), keeping line breaks.
     public var trimmingSpaces: String {
+        // Fast path, as in `trimmingWhitespace`: an ASCII non-space byte at both ends.
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 {
+            return self
+        }
         func isSpace(_ scalar: Unicode.Scalar) -> Bool {
             scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator
         }
