@@ -19,7 +19,7 @@ corpus="$out/corpus"
 seeds="$out/seeds"
 mkdir -p "$build" "$corpus" "$seeds" "$out/crashes"
 
-flags=(-parse-as-library -sanitize=fuzzer,address -O -g -D CHECK_VALID_UTF8 -I "$build"
+flags=(-parse-as-library -sanitize=fuzzer,address -O -g -D CHECK_VALID_UTF8 -package-name tributary -I "$build"
     -Xcc "-fmodule-map-file=$root/Sources/CLibXML2/module.modulemap" -Xcc -I/usr/include/libxml2)
 
 build_module() {  # name, sources...

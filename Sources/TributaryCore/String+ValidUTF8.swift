@@ -4,8 +4,9 @@ extension String {
     /// `String(decoding:as:)` validates every byte (and repairs what is not valid); for text that has
     /// already been validated once, such as libxml2's output or the sanitizer's, that was about a
     /// twentieth of all parsing. Invalid bytes here would break String's invariants, so debug builds
-    /// (the test suite's) and the fuzzer's build (`-D CHECK_VALID_UTF8`) check them.
-    public init(validUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+    /// (the test suite's) and the fuzzer's build (`-D CHECK_VALID_UTF8`) check them, and the initializer
+    /// is `package`: no code outside Tributary can reach it.
+    package init(validUTF8 bytes: UnsafeBufferPointer<UInt8>) {
         #if DEBUG || CHECK_VALID_UTF8
             precondition(String(validating: bytes, as: UTF8.self) != nil, "String(validUTF8:) given invalid UTF-8")
         #endif
@@ -32,7 +33,7 @@ extension String {
     }
 
     /// `init(validUTF8:)` for an array of bytes.
-    public init(validUTF8 bytes: [UInt8]) {
+    package init(validUTF8 bytes: [UInt8]) {
         self = bytes.withUnsafeBufferPointer { String(validUTF8: $0) }
     }
 }
