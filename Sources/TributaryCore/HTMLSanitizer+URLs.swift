@@ -57,13 +57,9 @@ extension HTMLSanitizer {
     /// characters to strip. Nil for anything else, which takes the general path.
     static func plainWebURL(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String? {
         let value = UnsafeBufferPointer(rebasing: source[range])
-        guard value.count > 8, value[0] == UInt8(ascii: "h"), value[1] == UInt8(ascii: "t"), value[2] == UInt8(ascii: "t"),
-            value[3] == UInt8(ascii: "p")
-        else { return nil }
-        let schemeEnd = value[4] == UInt8(ascii: "s") ? 5 : 4
-        guard value[schemeEnd] == UInt8(ascii: ":"), value[schemeEnd + 1] == UInt8(ascii: "/"),
-            value[schemeEnd + 2] == UInt8(ascii: "/"), !value.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: "&") })
-        else { return nil }
+        guard startsWithWebScheme(value), !value.contains(where: { $0 <= 0x20 || $0 == UInt8(ascii: "&") }) else {
+            return nil
+        }
         return String(validUTF8: value)
     }
 
@@ -72,13 +68,17 @@ extension HTMLSanitizer {
     /// strip from it and `urlKind` finds an allowed scheme.
     static func isPrintableWebURL(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
         let value = UnsafeBufferPointer(rebasing: source[range])
+        return startsWithWebScheme(value) && value.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "&") }
+    }
+
+    /// Whether `value` starts with `http://` or `https://` (lowercase, as written) and has more after it.
+    private static func startsWithWebScheme(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
         guard value.count > 8, value[0] == UInt8(ascii: "h"), value[1] == UInt8(ascii: "t"), value[2] == UInt8(ascii: "t"),
             value[3] == UInt8(ascii: "p")
         else { return false }
         let schemeEnd = value[4] == UInt8(ascii: "s") ? 5 : 4
         return value[schemeEnd] == UInt8(ascii: ":") && value[schemeEnd + 1] == UInt8(ascii: "/")
             && value[schemeEnd + 2] == UInt8(ascii: "/")
-            && value.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "&") }
     }
 
     /// Returns the `srcset` to write, keeping each candidate whose URL passes `safeURL` and whose descriptor
