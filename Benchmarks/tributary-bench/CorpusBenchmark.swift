@@ -29,6 +29,13 @@ struct CorpusBenchmark {
         print("\(documents.count) files, \(items) items")
     }
 
+    /// Makes the bare xmlTextReader pass over every document once and prints the node count.
+    func bareEach() {
+        let (_, documents) = load()
+        let nodes = documents.reduce(0) { $0 + XMLReaderPass.count($1) }
+        print("\(documents.count) files, \(nodes) nodes")
+    }
+
     func run() {
         let (files, documents) = load()
         let bytes = documents.reduce(0) { $0 + $1.count }

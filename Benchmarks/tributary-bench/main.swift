@@ -6,6 +6,8 @@ import Foundation
 //   tributary-bench parse-corpus DIR      parse every file in DIR/files.txt, and time a bare libxml2 pass
 //   tributary-bench parse-each DIR        parse every file in DIR/files.txt once, no timing (for profilers and
 //                                         instruction counts: `valgrind --tool=cachegrind --cache-sim=no`)
+//   tributary-bench bare-each DIR         the bare libxml2 xmlTextReader pass alone over the same files (the
+//                                         reference side of parse-corpus, for the same profilers)
 //   tributary-bench parse FILE            print the normalized JSON of one file (parser-only build, for quick
 //                                         conformance runs without the server's dependencies)
 //   tributary-bench parse-count FILE      parse one file and print only the item and warning counts (peak memory
@@ -28,7 +30,7 @@ func readBytes(_ path: String) -> [UInt8]? {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
-    FileHandle.standardError.write(Data("usage: tributary-bench parse-corpus DIR | parse-each DIR | parse FILE | parse-count FILE\n".utf8))
+    FileHandle.standardError.write(Data("usage: tributary-bench parse-corpus DIR | parse-each DIR | bare-each DIR | parse FILE | parse-count FILE\n".utf8))
     exit(2)
 }
 switch arguments[1] {
@@ -61,6 +63,8 @@ case "parse-corpus":
     CorpusBenchmark(directory: arguments[2]).run()
 case "parse-each":
     CorpusBenchmark(directory: arguments[2]).parseEach()
+case "bare-each":
+    CorpusBenchmark(directory: arguments[2]).bareEach()
 default:
     FileHandle.standardError.write(Data("unknown mode \(arguments[1])\n".utf8))
     exit(2)

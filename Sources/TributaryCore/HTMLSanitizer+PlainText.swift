@@ -7,15 +7,15 @@ extension HTMLSanitizer {
     ///
     /// Complexity: O(n).
     public static func plainText(_ html: String) -> String {
-        var tokenizer = HTMLTokenizer(html)
-        let bytes = tokenizer.bytes
+        let bytes = Array(html.utf8)
         return bytes.withUnsafeBufferPointer { source in
+            var tokenizer = HTMLByteTokenizer(source: source)
             var text: [UInt8] = []
             text.reserveCapacity(source.count)
-            var skippedElement: String?
+            var skippedElement: Int?  // its slot in `plainTextRoles`
             var skippedDepth = 0
             let roles = plainTextRoles
-            while let token = tokenizer.next() {
+            while let token = tokenizer.nextScanned() {
                 switch token {
                 case .text(let range):
                     if skippedElement == nil {
@@ -24,13 +24,14 @@ extension HTMLSanitizer {
                 case .cdata(let range):
                     if skippedElement == nil { text.append(contentsOf: UnsafeBufferPointer(rebasing: source[range])) }
                 case .startTag(let tag):
+                    let role = roles.lookup(source, tag.nameRange, hash: tag.nameHash)
                     if let skipped = skippedElement {
-                        if tag.name == skipped { skippedDepth += 1 }
+                        if role?.slot == skipped { skippedDepth += 1 }
                         continue
                     }
-                    switch roles[tag.name, tag.nameHash] {
+                    switch role?.value {
                     case .skipsContent:
-                        skippedElement = tag.name
+                        skippedElement = role?.slot
                         skippedDepth = 1
                     case .separatesWords:
                         text.append(UInt8(ascii: " "))
@@ -38,12 +39,13 @@ extension HTMLSanitizer {
                         break
                     }
                 case .endTag(let tag):
+                    let role = roles.lookup(source, tag.nameRange, hash: tag.nameHash)
                     if let skipped = skippedElement {
-                        if tag.name == skipped {
+                        if role?.slot == skipped {
                             skippedDepth -= 1
                             if skippedDepth == 0 { skippedElement = nil }
                         }
-                    } else if roles[tag.name, tag.nameHash] == .separatesWords {
+                    } else if role?.value == .separatesWords {
                         text.append(UInt8(ascii: " "))
                     }
                 case .rawText, .comment, .doctype:

@@ -12,7 +12,7 @@ extension HTMLSanitizer {
         var tokenizer = HTMLTokenizer(html)
         let bytes = tokenizer.bytes
         let rewritten: String? = bytes.withUnsafeBufferPointer { source in
-            var output: [UInt8] = []
+            var output = ByteBuffer()
             var copied = 0
             var scratch: [UInt8] = []
             while let token = tokenizer.next() {
@@ -26,25 +26,25 @@ extension HTMLSanitizer {
                         attribute.name == "srcset"
                         ? resolvedSrcset(value, resolve: resolve) : resolvedURL(value, resolve: resolve)
                     guard replacement != value else { continue }
-                    if copied == 0 { output.reserveCapacity(source.count + 256) }
+                    if copied == 0 { output = ByteBuffer(capacity: source.count + 256) }
                     if let replacement {
                         let isQuoted = attribute.range.upperBound > valueRange.upperBound
                         let start = isQuoted ? valueRange.lowerBound - 1 : valueRange.lowerBound
-                        output.append(contentsOf: UnsafeBufferPointer(rebasing: source[copied..<start]))
+                        output.append(UnsafeBufferPointer(rebasing: source[copied..<start]))
                         output.append(UInt8(ascii: "\""))
                         HTMLWriter.appendEscaped(replacement, to: &output)
                         output.append(UInt8(ascii: "\""))
                     } else {
                         var start = attribute.range.lowerBound
                         while start > copied, source[start - 1].isHTMLWhitespace { start -= 1 }
-                        output.append(contentsOf: UnsafeBufferPointer(rebasing: source[copied..<start]))
+                        output.append(UnsafeBufferPointer(rebasing: source[copied..<start]))
                     }
                     copied = attribute.range.upperBound
                 }
             }
             guard copied > 0 else { return nil }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: source[copied...]))
-            return String(decoding: output, as: UTF8.self)
+            output.append(UnsafeBufferPointer(rebasing: source[copied...]))
+            return output.withBytes { String(decoding: $0, as: UTF8.self) }
         }
         return rewritten ?? html
     }

@@ -35,6 +35,8 @@ struct HTMLTagRule: Sendable {
         /// The name as constant bytes, written without reference counting.
         let nameBytes: StaticString
         let kind: AttributeKind
+        /// Whether this is `src` or `srcset`, which make an `img`, `source` or `track` worth keeping.
+        let isSource: Bool
     }
 
     let name: String
@@ -49,7 +51,17 @@ struct HTMLTagRule: Sendable {
 /// An open-addressing table from tag name to value, probed with the hash the tokenizer computed,
 /// so a lookup costs no string hashing.
 struct HTMLNameTable<Value: Sendable>: Sendable {
-    private var entries = [(name: String, hash: UInt32, value: Value)?](repeating: nil, count: 256)
+    private struct Entry: Sendable {
+        let name: String
+        let hash: UInt32
+        /// Where the name's bytes are in `names`.
+        let bytes: Range<Int>
+        let value: Value
+    }
+
+    private var entries = [Entry?](repeating: nil, count: 256)
+    /// The UTF-8 of every name, one after the other.
+    private var names: [UInt8] = []
 
     init(_ pairs: [(String, Value)]) {
         precondition(pairs.count < entries.count / 2, "HTMLNameTable is sized for at most 127 names")
@@ -57,7 +69,9 @@ struct HTMLNameTable<Value: Sendable>: Sendable {
             let hash = HTMLNameHash.of(name)
             var slot = Int(hash) & (entries.count - 1)
             while entries[slot] != nil { slot = (slot + 1) & (entries.count - 1) }
-            entries[slot] = (name, hash, value)
+            let start = names.count
+            names.append(contentsOf: name.utf8)
+            entries[slot] = Entry(name: name, hash: hash, bytes: start..<names.count, value: value)
         }
     }
 
@@ -66,6 +80,23 @@ struct HTMLNameTable<Value: Sendable>: Sendable {
         var slot = Int(hash) & (entries.count - 1)
         while let entry = entries[slot] {
             if entry.hash == hash, entry.name == name { return entry.value }
+            slot = (slot + 1) & (entries.count - 1)
+        }
+        return nil
+    }
+
+    /// The entry for the name at `range` of `source` as written (compared ASCII-lowercased), whose
+    /// `HTMLNameHash` once lowercased is `hash`: its slot, the same for every spelling of the name, and value.
+    func lookup(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, hash: UInt32) -> (slot: Int, value: Value)? {
+        var slot = Int(hash) & (entries.count - 1)
+        while let entry = entries[slot] {
+            if entry.hash == hash, entry.bytes.count == range.count,
+                names.withUnsafeBufferPointer({
+                    HTMLNameHash.equalsLowercased(source, range, UnsafeBufferPointer(rebasing: $0[entry.bytes]))
+                })
+            {
+                return (slot, entry.value)
+            }
             slot = (slot + 1) & (entries.count - 1)
         }
         return nil
@@ -126,7 +157,8 @@ extension HTMLSanitizer {
                         kind = .text
                     }
                     return HTMLTagRule.Attribute(
-                        name: attribute, nameHash: HTMLNameHash.of(attribute), nameBytes: attributeBytes, kind: kind)
+                        name: attribute, nameHash: HTMLNameHash.of(attribute), nameBytes: attributeBytes, kind: kind,
+                        isSource: attribute == "src" || attribute == "srcset")
                 }
                 rules.append(
                     HTMLTagRule(name: name, nameBytes: nameBytes, attributes: allowed, flags: flags, group: group))

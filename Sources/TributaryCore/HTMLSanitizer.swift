@@ -51,13 +51,20 @@ public enum HTMLSanitizer {
     private static func sanitizing(
         _ source: UnsafeBufferPointer<UInt8>, resolvesAgainstBase: Bool = false, resolve: (String) -> String?
     ) -> String {
+        // The bookkeeping tables live on the stack: their sizes are fixed, so no allocation per call.
         withoutActuallyEscaping(resolve) { resolve in
-            var tokenizer = HTMLByteTokenizer(source: source)
-            var run = SanitizerRun(source: source, resolve: resolve, resolvesAgainstBase: resolvesAgainstBase)
-            while let token = tokenizer.next() { run.handle(token) }
-            run.closeAll()
-            // Valid: pieces of valid input at ASCII boundaries, ASCII markup, decoded references and URL strings.
-            return String(validUTF8: run.output)
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: indices.count) { innermost in
+                withUnsafeTemporaryAllocation(of: OpenElement.self, capacity: maxDepth) { stack in
+                    innermost.initialize(repeating: -1)
+                    var run = SanitizerRun(
+                        source: source, innermost: innermost, stack: stack, resolve: resolve,
+                        resolvesAgainstBase: resolvesAgainstBase)
+                    while let token = run.tokenizer.nextScanned() { run.handle(token) }
+                    run.closeAll()
+                    // Valid: pieces of valid input at ASCII boundaries, ASCII markup, decoded references and URLs.
+                    return run.output.withBytes { String(validUTF8: $0) }
+                }
+            }
         }
     }
 
@@ -86,33 +93,44 @@ private struct OpenElement {
 }
 
 /// The state of one `HTMLSanitizer.sanitize` call.
-private struct SanitizerRun {
+private struct SanitizerRun: ~Copyable {
     let source: UnsafeBufferPointer<UInt8>
+    var tokenizer: HTMLByteTokenizer
     let resolve: (String) -> String?
     /// Whether `resolve` is `URLReference.resolve` against a base (see `HTMLSanitizer.sanitize(utf8:base:)`).
     let resolvesAgainstBase: Bool
-    var output: [UInt8] = []
+    var output: ByteBuffer
     var scratch: [UInt8] = []
-    var stack: [OpenElement] = []
+    /// The open elements, `depth` of them, in storage for `HTMLSanitizer.maxDepth`: only that many are
+    /// ever open (deeper start tags are dropped).
+    let stack: UnsafeMutableBufferPointer<OpenElement>
+    var depth = 0
     /// Stack index of the innermost open element per rule, group, special and table-scope key; -1 when none.
     /// Keeps every implied-end-tag decision O(1) however deep the stack is.
-    var innermost = [Int](repeating: -1, count: HTMLSanitizer.indices.count)
-    /// The removed element whose content is being skipped, and how many of it are open.
-    var skippedElement: String?
+    let innermost: UnsafeMutableBufferPointer<Int>
+    /// The removed element whose content is being skipped (its slot in `actions`), and how many of it are open.
+    var skippedElement: Int?
     var isSkippedElementForeign = false
     var skippedDepth = 0
     let rules = HTMLSanitizer.tagRules
     let actions = HTMLSanitizer.tagActions
     let indices = HTMLSanitizer.indices
 
-    init(source: UnsafeBufferPointer<UInt8>, resolve: @escaping (String) -> String?, resolvesAgainstBase: Bool) {
+    init(
+        source: UnsafeBufferPointer<UInt8>, innermost: UnsafeMutableBufferPointer<Int>,
+        stack: UnsafeMutableBufferPointer<OpenElement>, resolve: @escaping (String) -> String?,
+        resolvesAgainstBase: Bool
+    ) {
         self.source = source
+        self.innermost = innermost
+        self.stack = stack
+        self.tokenizer = HTMLByteTokenizer(source: source)
         self.resolve = resolve
         self.resolvesAgainstBase = resolvesAgainstBase
-        output.reserveCapacity(source.count + source.count / 16)
+        output = ByteBuffer(capacity: source.count + source.count / 16)
     }
 
-    mutating func handle(_ token: HTMLToken) {
+    mutating func handle(_ token: ScannedToken) {
         switch token {
         case .text(let range):
             if skippedElement == nil {
@@ -129,17 +147,17 @@ private struct SanitizerRun {
         }
     }
 
-    mutating func handleStartTag(_ tag: HTMLTag) {
+    mutating func handleStartTag(_ tag: ScannedTag) {
+        let action = actions.lookup(source, tag.nameRange, hash: tag.nameHash)
         if let skipped = skippedElement {
-            if tag.name == skipped, !(tag.isSelfClosing && isSkippedElementForeign) { skippedDepth += 1 }
+            if action?.slot == skipped, !(tag.isSelfClosing && isSkippedElementForeign) { skippedDepth += 1 }
             return
         }
-        switch actions[tag.name, tag.nameHash] {
-        case nil:
-            return
+        guard let (slot, action) = action else { return }
+        switch action {
         case .removeWithContent(let isForeign):
             if !(tag.isSelfClosing && isForeign) {
-                skippedElement = tag.name
+                skippedElement = slot
                 isSkippedElementForeign = isForeign
                 skippedDepth = 1
             }
@@ -147,13 +165,13 @@ private struct SanitizerRun {
             let flags = rules[ruleIndex].flags
             closeImpliedElements(before: ruleIndex, flags: flags, group: rules[ruleIndex].group)
             let isVoid = flags.contains(.isVoid)
-            guard isVoid || stack.count < indices.maxDepth else { return }
+            guard isVoid || depth < indices.maxDepth else { return }
             let mark = output.count
             output.append(UInt8(ascii: "<"))
             output.append(rules[ruleIndex].nameBytes)
-            let hasSource = appendAttributes(of: tag, rules[ruleIndex].attributes)
+            let hasSource = appendAttributes(rules[ruleIndex].attributes)
             if flags.contains(.requiresSource), !hasSource {  // an img without a usable source shows nothing
-                output.removeSubrange(mark...)
+                output.removeLast(from: mark)
                 return
             }
             if isVoid {
@@ -166,15 +184,16 @@ private struct SanitizerRun {
         }
     }
 
-    mutating func handleEndTag(_ tag: HTMLTag) {
+    mutating func handleEndTag(_ tag: ScannedTag) {
+        let action = actions.lookup(source, tag.nameRange, hash: tag.nameHash)
         if let skipped = skippedElement {
-            if tag.name == skipped {
+            if action?.slot == skipped {
                 skippedDepth -= 1
                 if skippedDepth == 0 { skippedElement = nil }
             }
             return
         }
-        guard case .keep(let ruleIndex) = actions[tag.name, tag.nameHash] else { return }
+        guard case .keep(let ruleIndex) = action?.value else { return }
         let index = innermost[ruleIndex]
         guard index >= 0 else { return }  // stray end tag
         let boundary: Int
@@ -197,8 +216,8 @@ private struct SanitizerRun {
         if flags.contains(.closesParagraph), innermost[indices.paragraph] > tableScope {
             close(downTo: innermost[indices.paragraph])
         }
-        if flags.contains(.isHeading), let last = stack.last, rules[last.rule].flags.contains(.isHeading) {
-            close(downTo: stack.count - 1)
+        if flags.contains(.isHeading), depth > 0, rules[stack[depth - 1].rule].flags.contains(.isHeading) {
+            close(downTo: depth - 1)
         }
         let target: Int
         switch ruleIndex {
@@ -226,12 +245,16 @@ private struct SanitizerRun {
         if target >= 0 { close(downTo: target) }
     }
 
-    /// Writes the allowed attributes of `tag`; returns whether a `src` or `srcset` survived.
-    mutating func appendAttributes(of tag: HTMLTag, _ allowed: [HTMLTagRule.Attribute]) -> Bool {
+    /// Writes the allowed attributes of the start tag just scanned (`tokenizer.attributes`); returns whether
+    /// a `src` or `srcset` survived.
+    mutating func appendAttributes(_ allowed: [HTMLTagRule.Attribute]) -> Bool {
         var written: UInt32 = 0  // bit per allowed attribute, so duplicates keep the first as browsers do
         var hasSource = false
-        for attribute in tag.attributes {
-            let slot = allowed.firstIndex { $0.nameHash == attribute.nameHash && $0.name == attribute.name }
+        for index in tokenizer.attributes.indices {
+            let attribute = tokenizer.attributes[index]
+            let slot = allowed.firstIndex {
+                $0.nameHash == attribute.nameHash && HTMLNameHash.equalsLowercased(source, attribute.nameRange, $0.nameBytes)
+            }
             guard let slot, written & (1 << slot) == 0 else { continue }
             let kind = allowed[slot].kind
             if kind == .text {
@@ -244,7 +267,7 @@ private struct SanitizerRun {
                 guard let range = attribute.valueRange else { continue }
                 if resolvesAgainstBase, kind != .srcset, HTMLSanitizer.isPrintableWebURL(source, range) {
                     // Most URLs in feeds: resolving, normalizing and checking give them back unchanged.
-                    hasSource = hasSource || kind != .url || attribute.name == "src"
+                    hasSource = hasSource || allowed[slot].isSource
                     appendAttributeStart(allowed[slot].nameBytes)
                     HTMLWriter.appendEscaped(source, range, to: &output)
                     output.append(UInt8(ascii: "\""))
@@ -264,7 +287,7 @@ private struct SanitizerRun {
                         : HTMLSanitizer.safeURL(raw, allowsDataImage: kind == .imageURL, resolve: resolve)
                 }
                 guard let url = checked else { continue }
-                hasSource = hasSource || kind != .url || attribute.name == "src"
+                hasSource = hasSource || allowed[slot].isSource
                 appendAttributeStart(allowed[slot].nameBytes)
                 HTMLWriter.appendEscaped(url, to: &output)
             }
@@ -282,15 +305,17 @@ private struct SanitizerRun {
     }
 
     mutating func push(_ ruleIndex: Int, flags: HTMLTagRule.Flags, group: HTMLTagRule.Group?) {
-        let index = stack.count
+        let index = depth
+        precondition(index < stack.count, "the sanitizer's stack is full")
         let groupKey = group.map(indices.group)
-        stack.append(
-            OpenElement(
+        (stack.baseAddress! + index).initialize(
+            to: OpenElement(
                 rule: ruleIndex,
                 previousSameRule: innermost[ruleIndex],
                 previousGroup: groupKey.map { innermost[$0] } ?? -1,
                 previousSpecial: innermost[indices.specialElement],
                 previousTableScope: innermost[indices.tableScope]))
+        depth += 1
         innermost[ruleIndex] = index
         if let groupKey { innermost[groupKey] = index }
         if flags.contains(.isSpecial) { innermost[indices.specialElement] = index }
@@ -299,7 +324,9 @@ private struct SanitizerRun {
 
     /// Pops and writes end tags for the open elements from the innermost down to stack index `index`.
     mutating func close(downTo index: Int) {
-        while stack.count > index, let element = stack.popLast() {
+        while depth > index {
+            depth -= 1
+            let element = stack[depth]
             output.append(UInt8(ascii: "<"))
             output.append(UInt8(ascii: "/"))
             output.append(rules[element.rule].nameBytes)

@@ -90,7 +90,32 @@ enum HTMLNameHash {
         (hash ^ UInt32(byte)) &* 16_777_619
     }
 
+    /// `adding(_:to:)` of the byte ASCII-lowercased.
+    static func addingLowercased(_ byte: UInt8, to hash: UInt32) -> UInt32 {
+        adding(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte, to: hash)
+    }
+
     static func of(_ name: String) -> UInt32 {
         name.utf8.reduce(initial) { adding($1, to: $0) }
+    }
+
+    /// Whether `source[range]`, ASCII-lowercased, is `name` (which is lowercase).
+    static func equalsLowercased(
+        _ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ name: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        guard range.count == name.count else { return false }
+        var offset = 0
+        for index in range {
+            let byte = source[index]
+            let lowered = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            if lowered != name[offset] { return false }
+            offset += 1
+        }
+        return true
+    }
+
+    /// `equalsLowercased(_:_:_:)` against a constant name.
+    static func equalsLowercased(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ name: StaticString) -> Bool {
+        equalsLowercased(source, range, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
     }
 }

@@ -15,21 +15,25 @@ public struct HTMLTokenizer: Sequence, IteratorProtocol, Sendable {
     public let bytes: [UInt8]
     /// Offset of the next byte to tokenize.
     public private(set) var position = 0
-    /// Set after a start tag whose content is raw text: the element name and whether references are decoded.
-    private var pendingRawText: (name: [UInt8], isEscapable: Bool)?
+    /// Set after a start tag whose content is raw text: where its name is, and whether references are decoded.
+    private var pendingRawText: HTMLByteTokenizer.PendingRawText?
 
     /// For elements whose content is not markup, whether character references in it are decoded; nil otherwise.
-    static func rawTextContent(of name: String) -> Bool? {
-        guard name.utf8.count >= 3, name.utf8.count <= 8 else { return nil }
-        switch name.utf8.first {
+    ///
+    /// `range` holds the name as written; it is compared ASCII-case-insensitively.
+    static func rawTextContent(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool? {
+        guard range.count >= 3, range.count <= 8 else { return nil }
+        switch source[range.lowerBound] | 0x20 {
         case UInt8(ascii: "s"), UInt8(ascii: "x"), UInt8(ascii: "i"), UInt8(ascii: "n"), UInt8(ascii: "t"): break
         default: return nil
         }
-        switch name {
-        case "script", "style", "xmp", "iframe", "noembed", "noframes": return false
-        case "title", "textarea": return true
-        default: return nil
+        func named(_ name: StaticString) -> Bool { HTMLNameHash.equalsLowercased(source, range, name) }
+        if named("script") || named("style") || named("xmp") || named("iframe") || named("noembed")
+            || named("noframes")
+        {
+            return false
         }
+        return named("title") || named("textarea") ? true : nil
     }
 
     /// Creates a tokenizer over the UTF-8 bytes of `html`.
@@ -77,14 +81,57 @@ public struct HTMLTokenizer: Sequence, IteratorProtocol, Sendable {
     }
 }
 
+/// A tag as `HTMLByteTokenizer.nextScanned()` finds it: positions in the source, no strings.
+struct ScannedTag {
+    /// The name as written (the lowercased name is what `nameHash` hashes).
+    var nameRange: Range<Int>
+    /// `HTMLNameHash` of the ASCII-lowercased name.
+    var nameHash: UInt32
+    var isSelfClosing: Bool
+    /// The whole tag, from '<' to just past '>'.
+    var range: Range<Int>
+}
+
+/// An attribute of a `ScannedTag`, in `HTMLByteTokenizer.attributes`.
+struct ScannedAttribute {
+    /// The name as written (the lowercased name is what `nameHash` hashes).
+    var nameRange: Range<Int>
+    var nameHash: UInt32
+    /// The raw value without its quotes; nil for a valueless attribute.
+    var valueRange: Range<Int>?
+    /// From the first byte of the name to the end of the value, closing quote included.
+    var range: Range<Int>
+}
+
+/// `HTMLToken` with tags as positions (`ScannedTag`): what the sanitizer reads, making no string per tag.
+enum ScannedToken {
+    case text(Range<Int>)
+    case rawText(Range<Int>)
+    /// A start tag; its attributes are in `HTMLByteTokenizer.attributes` until the next token.
+    case startTag(ScannedTag)
+    case endTag(ScannedTag)
+    case comment(Range<Int>)
+    case doctype(Range<Int>)
+    case cdata(Range<Int>)
+}
+
 /// `HTMLTokenizer` over bytes the caller keeps alive, for callers that have them in a buffer already.
 struct HTMLByteTokenizer {
+    /// A raw-text element's name (its position in the source) and whether references in its content are decoded.
+    struct PendingRawText {
+        var name: Range<Int>
+        var isEscapable: Bool
+    }
+
     let source: UnsafeBufferPointer<UInt8>
     private(set) var position = 0
-    /// Set after a start tag whose content is raw text: the element name and whether references are decoded.
-    private(set) var pendingRawText: (name: [UInt8], isEscapable: Bool)?
+    /// Set after a start tag whose content is raw text.
+    private(set) var pendingRawText: PendingRawText?
+    /// The attributes of the start tag `nextScanned()` returned last, in source order, duplicates included.
+    /// The storage is reused from tag to tag.
+    private(set) var attributes: [ScannedAttribute] = []
 
-    init(source: UnsafeBufferPointer<UInt8>, position: Int = 0, pendingRawText: (name: [UInt8], isEscapable: Bool)? = nil) {
+    init(source: UnsafeBufferPointer<UInt8>, position: Int = 0, pendingRawText: PendingRawText? = nil) {
         self.source = source
         self.position = position
         self.pendingRawText = pendingRawText
@@ -92,20 +139,63 @@ struct HTMLByteTokenizer {
 
     /// Returns the next token, or nil at the end of the input.
     mutating func next() -> HTMLToken? {
+        switch nextScanned() {
+        case nil: return nil
+        case .text(let range): return .text(range)
+        case .rawText(let range): return .rawText(range)
+        case .comment(let range): return .comment(range)
+        case .doctype(let range): return .doctype(range)
+        case .cdata(let range): return .cdata(range)
+        case .startTag(let tag):
+            let attributes = attributes.map { attribute in
+                HTMLAttribute(
+                    name: lowercasedName(attribute.nameRange), nameHash: attribute.nameHash,
+                    valueRange: attribute.valueRange, range: attribute.range)
+            }
+            return .startTag(htmlTag(tag, attributes: attributes))
+        case .endTag(let tag):
+            return .endTag(htmlTag(tag, attributes: []))
+        }
+    }
+
+    private func htmlTag(_ tag: ScannedTag, attributes: [HTMLAttribute]) -> HTMLTag {
+        HTMLTag(
+            name: lowercasedName(tag.nameRange), nameHash: tag.nameHash, attributes: attributes,
+            isSelfClosing: tag.isSelfClosing, range: tag.range)
+    }
+
+    /// Returns the next token with its tag, if any, as positions; nil at the end of the input.
+    mutating func nextScanned() -> ScannedToken? {
         var scanner = TokenScanner(source: source, position: position)
         defer { position = scanner.position }
-        if let (name, isEscapable) = pendingRawText {
+        if let pending = pendingRawText {
             pendingRawText = nil
             let start = scanner.position
-            let end = scanner.rawTextEnd(name: name, from: start)
+            let end = scanner.rawTextEnd(name: pending.name, from: start)
             scanner.position = end
-            if end > start { return isEscapable ? .text(start..<end) : .rawText(start..<end) }
+            if end > start { return pending.isEscapable ? .text(start..<end) : .rawText(start..<end) }
         }
-        let token = scanner.nextToken()
-        if case .startTag(let tag) = token, let isEscapable = HTMLTokenizer.rawTextContent(of: tag.name) {
-            pendingRawText = (Array(tag.name.utf8), isEscapable)
+        let token = scanner.nextToken(attributes: &attributes)
+        if case .startTag(let tag) = token, let isEscapable = HTMLTokenizer.rawTextContent(source, tag.nameRange) {
+            pendingRawText = PendingRawText(name: tag.nameRange, isEscapable: isEscapable)
         }
         return token
+    }
+
+    /// The name in `range`, ASCII-lowercased.
+    func lowercasedName(_ range: Range<Int>) -> String {
+        var combined: UInt8 = 0
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: range.count) { buffer in
+            for offset in 0..<range.count {
+                var byte = source[range.lowerBound + offset]
+                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
+                buffer[offset] = byte
+                combined |= byte
+            }
+            // Names are ASCII but in broken markup: only those are made without validating.
+            let name = UnsafeBufferPointer(buffer)
+            return combined < 0x80 ? String(validUTF8: name) : String(decoding: name, as: UTF8.self)
+        }
     }
 }
 
@@ -116,7 +206,7 @@ private struct TokenScanner {
 
     var count: Int { source.count }
 
-    mutating func nextToken() -> HTMLToken? {
+    mutating func nextToken(attributes: inout [ScannedAttribute]) -> ScannedToken? {
         while position < count {
             let start = position
             guard source[start] == UInt8(ascii: "<"), startsMarkup(at: start) else {
@@ -125,12 +215,14 @@ private struct TokenScanner {
             }
             let next = source[start + 1]
             if next.isASCIILetter {
-                return scanTag(at: start, nameStart: start + 1, isEndTag: false).map(HTMLToken.startTag)
+                return scanTag(at: start, nameStart: start + 1, isEndTag: false, attributes: &attributes)
+                    .map(ScannedToken.startTag)
             }
             if next == UInt8(ascii: "/") {
                 let after = source[start + 2]
                 if after.isASCIILetter {
-                    return scanTag(at: start, nameStart: start + 2, isEndTag: true).map(HTMLToken.endTag)
+                    return scanTag(at: start, nameStart: start + 2, isEndTag: true, attributes: &attributes)
+                        .map(ScannedToken.endTag)
                 }
                 if after == UInt8(ascii: ">") {  // "</>" is ignored
                     position = start + 3
@@ -161,12 +253,19 @@ private struct TokenScanner {
         return count
     }
 
-    /// Scans a tag; returns nil (consuming the rest of the input) when the input ends inside it.
-    mutating func scanTag(at start: Int, nameStart: Int, isEndTag: Bool) -> HTMLTag? {
+    /// Scans a tag, its attributes into `attributes` (emptied first; end tags get none); returns nil
+    /// (consuming the rest of the input) when the input ends inside it.
+    mutating func scanTag(
+        at start: Int, nameStart: Int, isEndTag: Bool, attributes: inout [ScannedAttribute]
+    ) -> ScannedTag? {
         var index = nameStart
-        while index < count, !source[index].isTagNameEnd { index += 1 }
-        let (name, nameHash) = lowercasedName(nameStart..<index)
-        var attributes: [HTMLAttribute] = []
+        var nameHash = HTMLNameHash.initial
+        while index < count, !source[index].isTagNameEnd {
+            nameHash = HTMLNameHash.addingLowercased(source[index], to: nameHash)
+            index += 1
+        }
+        let nameRange = nameStart..<index
+        if !attributes.isEmpty { attributes.removeAll(keepingCapacity: true) }
         var isSelfClosing = false
         while true {
             while index < count, source[index].isHTMLWhitespace { index += 1 }
@@ -189,8 +288,12 @@ private struct TokenScanner {
                 continue
             }
             let attributeStart = index
+            var attributeHash = HTMLNameHash.addingLowercased(byte, to: HTMLNameHash.initial)
             index += 1  // the first byte may be '='
-            while index < count, !source[index].isTagNameEnd, source[index] != UInt8(ascii: "=") { index += 1 }
+            while index < count, !source[index].isTagNameEnd, source[index] != UInt8(ascii: "=") {
+                attributeHash = HTMLNameHash.addingLowercased(source[index], to: attributeHash)
+                index += 1
+            }
             let nameEnd = index
             var valueRange: Range<Int>?
             var lookahead = index
@@ -219,19 +322,18 @@ private struct TokenScanner {
                 }
             }
             if !isEndTag {
-                if attributes.isEmpty { attributes.reserveCapacity(8) }
-                let (name, hash) = lowercasedName(attributeStart..<nameEnd)
                 attributes.append(
-                    HTMLAttribute(name: name, nameHash: hash, valueRange: valueRange, range: attributeStart..<index))
+                    ScannedAttribute(
+                        nameRange: attributeStart..<nameEnd, nameHash: attributeHash, valueRange: valueRange,
+                        range: attributeStart..<index))
             }
         }
         position = index
-        return HTMLTag(
-            name: name, nameHash: nameHash, attributes: attributes, isSelfClosing: isSelfClosing, range: start..<index)
+        return ScannedTag(nameRange: nameRange, nameHash: nameHash, isSelfClosing: isSelfClosing, range: start..<index)
     }
 
     /// Handles `<!` followed by a comment, doctype, CDATA section or anything else (a bogus comment).
-    mutating func markupDeclaration(contentStart start: Int) -> HTMLToken {
+    mutating func markupDeclaration(contentStart start: Int) -> ScannedToken {
         if hasPrefix("--", at: start) {
             let contentStart = start + 2
             if hasPrefix(">", at: contentStart) {  // "<!-->"
@@ -286,25 +388,27 @@ private struct TokenScanner {
     }
 
     /// The "<!" just before `start` as a text token; scanning resumes at `start`.
-    mutating func literalMarkupOpen(at start: Int) -> HTMLToken {
+    mutating func literalMarkupOpen(at start: Int) -> ScannedToken {
         position = start
         return .text((start - 2)..<start)
     }
 
-    mutating func bogusComment(contentStart: Int) -> HTMLToken {
+    mutating func bogusComment(contentStart: Int) -> ScannedToken {
         let end = find(UInt8(ascii: ">"), from: contentStart) ?? count
         position = min(end + 1, count)
         return .comment(contentStart..<end)
     }
 
-    /// Start of the first `</name` followed by whitespace, '/' or '>' at or after `start`, or the input's end.
-    func rawTextEnd(name: [UInt8], from start: Int) -> Int {
+    /// Start of the first `</name` followed by whitespace, '/' or '>' at or after `start`, or the input's end;
+    /// `name` is where the element's name is in the source.
+    func rawTextEnd(name: Range<Int>, from start: Int) -> Int {
         var index = start
         while let open = find(UInt8(ascii: "<"), from: index) {
             let after = open + 2 + name.count
             if after < count, source[open + 1] == UInt8(ascii: "/") {
                 var matches = true
-                for offset in 0..<name.count where source[open + 2 + offset] | 0x20 != name[offset] | 0x20 {
+                for offset in 0..<name.count
+                where source[open + 2 + offset] | 0x20 != source[name.lowerBound + offset] | 0x20 {
                     matches = false
                     break
                 }
@@ -334,25 +438,6 @@ private struct TokenScanner {
             if byte != expected, !ignoringCase || byte | 0x20 != expected { return false }
         }
         return true
-    }
-
-    /// The name in `range`, ASCII-lowercased, and its `HTMLNameHash`.
-    func lowercasedName(_ range: Range<Int>) -> (String, UInt32) {
-        var hash = HTMLNameHash.initial
-        var combined: UInt8 = 0
-        let name = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: range.count) { buffer in
-            for offset in 0..<range.count {
-                var byte = source[range.lowerBound + offset]
-                if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
-                buffer[offset] = byte
-                combined |= byte
-                hash = HTMLNameHash.adding(byte, to: hash)
-            }
-            // Names are ASCII but in broken markup: only those are made without validating.
-            let name = UnsafeBufferPointer(buffer)
-            return combined < 0x80 ? String(validUTF8: name) : String(decoding: name, as: UTF8.self)
-        }
-        return (name, hash)
     }
 }
 

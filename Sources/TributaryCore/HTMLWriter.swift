@@ -6,7 +6,7 @@ enum HTMLWriter {
     ///
     /// `&`, `<`, `>`, `"` become references; characters illegal in XML 1.0 (C0 controls other than tab,
     /// newline and carriage return; U+FFFE; U+FFFF) are dropped. The input must be valid UTF-8.
-    static func appendEscaped(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, to output: inout [UInt8]) {
+    static func appendEscaped(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, to output: inout ByteBuffer) {
         var index = range.lowerBound
         var runStart = index
         let end = range.upperBound
@@ -39,12 +39,12 @@ enum HTMLWriter {
             default:
                 replacement = ""  // C0 control
             }
-            output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<index]))
+            output.append(UnsafeBufferPointer(rebasing: source[runStart..<index]))
             output.append(replacement)
             index += length
             runStart = index
         }
-        output.append(contentsOf: UnsafeBufferPointer(rebasing: source[runStart..<end]))
+        output.append(UnsafeBufferPointer(rebasing: source[runStart..<end]))
     }
 
     /// The start of the first 8-byte word at or after `index` that holds a byte `appendEscaped` acts on
@@ -76,7 +76,7 @@ enum HTMLWriter {
     ///   - scratch: Reusable storage for one decoded reference.
     static func appendEscaped(
         _ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, decoding: Bool, isAttribute: Bool = false,
-        to output: inout [UInt8], scratch: inout [UInt8]
+        to output: inout ByteBuffer, scratch: inout [UInt8]
     ) {
         guard decoding else { return appendEscaped(source, range, to: &output) }
         var index = range.lowerBound
@@ -99,7 +99,7 @@ enum HTMLWriter {
     }
 
     /// Appends `text` escaped as by `appendEscaped(_:_:to:)`.
-    static func appendEscaped(_ text: String, to output: inout [UInt8]) {
+    static func appendEscaped(_ text: String, to output: inout ByteBuffer) {
         var text = text
         text.withUTF8 { appendEscaped($0, 0..<$0.count, to: &output) }
     }
