@@ -6,15 +6,18 @@ enum ItemIdentity {
     /// Fills `id` for items without one and makes repeated ids within one document distinct
     /// (a feed that gives every item the same guid), using the link or a content hash.
     static func assignIDs(to items: inout [ParsedItem]) {
-        var seen: [String: Int] = [:]
+        var distinct = Set<String>(minimumCapacity: items.count)
+        var hasRepeats = false
         for index in items.indices {
             if items[index].id.isEmpty {
                 items[index].id = items[index].link ?? contentHash(of: items[index])
                 items[index].hasDocumentID = false
             }
-            seen[items[index].id, default: 0] += 1
+            if !distinct.insert(items[index].id).inserted { hasRepeats = true }
         }
-        guard seen.values.contains(where: { $0 > 1 }) else { return }
+        guard hasRepeats else { return }  // the usual case: one hash per id
+        var seen: [String: Int] = [:]
+        for item in items { seen[item.id, default: 0] += 1 }
         var used: Set<String> = []
         for index in items.indices {
             let id = items[index].id

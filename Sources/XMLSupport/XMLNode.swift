@@ -10,6 +10,13 @@ final class XMLNameTable {
     @exclusivity(unchecked) private(set) var lowercased: [String] = []
     @exclusivity(unchecked) private var numbers: [String: Int32] = [:]
 
+    init() {
+        // A feed uses a few dozen names: room for them up front spares the tables' growth (rehashing).
+        strings.reserveCapacity(64)
+        lowercased.reserveCapacity(64)
+        numbers.reserveCapacity(64)
+    }
+
     /// The number of `string`, adding it when new. Equal strings always get the same number.
     func number(for string: String) -> Int32 {
         if let number = numbers[string] { return number }

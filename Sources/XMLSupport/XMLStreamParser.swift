@@ -111,6 +111,8 @@ public final class XMLStreamParser {
         self.documentURL = documentURL
         self.recordNames = recordNames
         self.maxRecordDepth = maxRecordDepth
+        // A feed uses a few dozen names: room for them up front spares the tables' growth (rehashing).
+        names.reserveCapacity(64)
         let documentTree = XMLTree(names: nameTable), recordTree = XMLTree(names: nameTable)
         self.documentTree = documentTree
         self.recordTree = recordTree
