@@ -17,8 +17,8 @@ extension ConversionContext {
         return fallback
     }
 
-    mutating func atomEntry(from node: XMLNode) -> ParsedItem {
-        var item = ParsedItem()
+    /// Fills `item`, a new `ParsedItem()`, from an entry element.
+    mutating func atomEntry(from node: XMLNode, into item: inout ParsedItem) {
         item.link = alternateLink(in: node)
         for child in node.children {
             guard isCore(child) else {
@@ -70,14 +70,11 @@ extension ConversionContext {
             default: break
             }
         }
-        return item
     }
 
     /// Extensions inside an Atom entry (dc:, media:, itunes:, feedburner:).
     private mutating func applyEntryExtension(_ child: XMLNode, to item: inout ParsedItem) {
-        var scratch = item
-        rssExtension(child, into: &scratch)
-        item = scratch
+        rssExtension(child, into: &item)
     }
 
     mutating func atomMetadata(of feed: inout ParsedFeed, root: XMLNode) {

@@ -3,11 +3,14 @@ import TributaryCore
 import XMLSupport
 
 extension ConversionContext {
-    /// Converts an item or entry element.
-    mutating func item(from node: XMLNode, dialect: Dialect) -> ParsedItem {
+    /// Converts an item or entry element into `item`, a new `ParsedItem()`.
+    ///
+    /// The item is filled in place (the caller passes the array element it will be): returned, it was
+    /// copied once over, a retain and a release for each of its strings.
+    mutating func convertItem(_ node: XMLNode, dialect: Dialect, into item: inout ParsedItem) {
         switch dialect {
-        case .rss: return rssItem(from: node)
-        case .atom: return atomEntry(from: node)
+        case .rss: rssItem(from: node, into: &item)
+        case .atom: atomEntry(from: node, into: &item)
         }
     }
 
@@ -174,8 +177,7 @@ extension ConversionContext {
         if !people.contains(person) { people.append(person) }
     }
 
-    private mutating func rssItem(from node: XMLNode) -> ParsedItem {
-        var item = ParsedItem()
+    private mutating func rssItem(from node: XMLNode, into item: inout ParsedItem) {
         var guidIsPermaLink = false
         var guidValue: String?
         for child in node.children {
@@ -228,7 +230,6 @@ extension ConversionContext {
             item.id = URLReference.resolve(about, against: node.base)
             item.hasDocumentID = true
         }
-        return item
     }
 
     private mutating func rssMetadata(of feed: inout ParsedFeed, root: XMLNode) {

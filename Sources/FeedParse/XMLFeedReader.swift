@@ -102,7 +102,8 @@ struct XMLFeedReader {
                 }
                 guard let dialect, Self.isItem(record, in: dialect, namespaces: namespaces) else { return }
                 var context = ConversionContext(options: options, namespaces: namespaces)
-                items.append(context.item(from: record, dialect: dialect))
+                items.append(ParsedItem())
+                context.convertItem(record, dialect: dialect, into: &items[items.count - 1])
                 itemWarnings.append(contentsOf: context.warnings)
             }
         }

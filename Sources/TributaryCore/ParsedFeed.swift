@@ -152,6 +152,10 @@ public struct ParsedItem: Sendable, Equatable {
     public var image: String?
 
     /// Creates an item.
+    ///
+    /// Inlinable: compiled in another module, the call copied the new item once over (a retain and a
+    /// release per field) before the parser had set a field of it.
+    @inlinable
     public init(
         id: String = "", hasDocumentID: Bool = false, title: String? = nil, link: String? = nil,
         summary: String? = nil, content: String? = nil, published: Date? = nil, updated: Date? = nil,
