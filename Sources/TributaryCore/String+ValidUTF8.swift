@@ -15,12 +15,21 @@ extension String {
         self = unsafe String(copying: UTF8Span(unchecked: bytes.span, isKnownASCII: Self.isASCII(bytes)))
     }
 
-    /// Whether every byte is below 0x80, tested eight bytes at a time.
+    /// Whether every byte is below 0x80, tested 32 bytes a step, then eight.
     private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         let count = bytes.count
         var index = 0
         var combined: UInt64 = 0
+        while index + 32 <= count {
+            let chunk = UnsafeRawPointer(base + index)
+            combined |=
+                chunk.loadUnaligned(as: UInt64.self) | chunk.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                | chunk.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+                | chunk.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+            if combined & 0x8080_8080_8080_8080 != 0 { return false }
+            index += 32
+        }
         while index + 8 <= count {
             combined |= UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
             index += 8

@@ -66,4 +66,41 @@ import Testing
         #expect(decoded.contains("€\u{81}‚ƒ„…†‡ˆ‰Š‹Œ\u{8D}Ž\u{8F}\u{90}‘’“”•–—˜™š›œ\u{9D}žŸ\u{A0}¡"))
         #expect(decoded.hasSuffix("ÿ"))
     }
+
+    /// The validator agrees with the standard library's on every 2-byte sequence, on leads and second
+    /// bytes of 3- and 4-byte ones, and wherever the sequence sits relative to its 32- and 8-byte ASCII
+    /// steps (a bad byte in the last word of a chunk, or in the tail after the last whole word).
+    @Test func utf8ValidationAgreesWithTheStandardLibrary() {
+        func agrees(_ bytes: [UInt8]) -> Bool {
+            XMLInput.isValidUTF8(bytes) == (String(validating: bytes, as: UTF8.self) != nil)
+        }
+        var sequences: [[UInt8]] = []
+        for lead in UInt8(0x80)...0xFF {
+            for second in UInt8.min...UInt8.max { sequences.append([lead, second]) }
+        }
+        for lead in UInt8(0xE0)...0xFF {
+            for second in UInt8(0x70)...0xC5 {
+                sequences.append([lead, second, 0x80])
+                sequences.append([lead, second, 0x41])
+                sequences.append([lead, second, 0x80, 0xBF])
+                sequences.append([lead, second, 0xBF, 0xC0])
+            }
+        }
+        var disagreements = sequences.filter { !agrees($0) }
+        let samples: [[UInt8]] = [
+            Array("é".utf8), Array("€".utf8), Array("😀".utf8), [0xC3], [0xE2, 0x82], [0xF0, 0x9F, 0x98], [0xFF],
+            [0xED, 0xA0, 0x80], [0xC0, 0xAF], [0xF4, 0x90, 0x80, 0x80], [0x80],
+        ]
+        for sample in samples {
+            for prefix in 0...40 {
+                for suffix in [0, 1, 7, 8, 9, 31, 33] {
+                    let bytes = [UInt8](repeating: 0x61, count: prefix) + sample + [UInt8](repeating: 0x62, count: suffix)
+                    if !agrees(bytes) { disagreements.append(bytes) }
+                }
+            }
+        }
+        #expect(disagreements.isEmpty, "first disagreements: \(disagreements.prefix(3))")
+        #expect(XMLInput.isValidUTF8(Array(String(repeating: "a😀bé", count: 100).utf8)))
+        #expect(XMLInput.isValidUTF8([]))
+    }
 }
