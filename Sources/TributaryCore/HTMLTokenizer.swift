@@ -322,6 +322,7 @@ private struct TokenScanner {
                 }
             }
             if !isEndTag {
+                if attributes.capacity == 0 { attributes.reserveCapacity(8) }  // one allocation, not one per doubling
                 attributes.append(
                     ScannedAttribute(
                         nameRange: attributeStart..<nameEnd, nameHash: attributeHash, valueRange: valueRange,
