@@ -11,7 +11,7 @@ enum HTMLWriter {
         var runStart = index
         let end = range.upperBound
         while index < end {
-            index = firstSpecialWord(in: source, from: index, to: end)
+            index = firstSpecialByte(in: source, from: index, to: end)
             guard index < end else { break }
             let byte = source[index]
             if byte > UInt8(ascii: ">") && byte != 0xEF {  // the common case: nothing to do
@@ -47,23 +47,24 @@ enum HTMLWriter {
         output.append(UnsafeBufferPointer(rebasing: source[runStart..<end]))
     }
 
-    /// The start of the first 8-byte word at or after `index` that holds a byte `appendEscaped` acts on
-    /// (a C0 control, tab and line breaks included, `&`, `<`, `>`, `"` or 0xEF), or of the last partial
-    /// word; the caller goes on byte by byte from there. Bytes are tested eight at a time in a UInt64.
-    private static func firstSpecialWord(in source: UnsafeBufferPointer<UInt8>, from index: Int, to end: Int) -> Int {
+    /// The first byte at or after `index` that `appendEscaped` acts on (a C0 control, tab and line breaks
+    /// included, `&`, `<`, `>`, `"` or 0xEF), or the start of the last partial word, from which the
+    /// caller goes on byte by byte. Bytes are tested eight at a time in a UInt64.
+    private static func firstSpecialByte(in source: UnsafeBufferPointer<UInt8>, from index: Int, to end: Int) -> Int {
         guard let base = source.baseAddress else { return index }
+        var index = index
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
         /// Nonzero when some byte of `word` is zero.
         func zeroByte(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & high }
-        var index = index
         while index &+ 8 <= end {
             let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
             let control = (word &- ones &* 0x20) & ~word & high  // some byte < 0x20
             let special =
                 control | zeroByte(word ^ (ones &* 0x26)) | zeroByte(word ^ (ones &* 0x3C))
                 | zeroByte(word ^ (ones &* 0x3E)) | zeroByte(word ^ (ones &* 0x22)) | zeroByte(word ^ (ones &* 0xEF))
-            if special != 0 { break }
+            // The lowest flagged byte is exact (a borrow only moves toward higher bytes).
+            if special != 0 { return index &+ special.trailingZeroBitCount >> 3 }
             index &+= 8
         }
         return index
