@@ -7,10 +7,10 @@ extension ConversionContext {
     func alternateLink(in node: XMLNode) -> String? {
         var fallback: String?
         for child in node.children where child.name == "link" && isCore(child) {
-            let rel = child.attribute("rel")?.trimmingSpaces ?? "alternate"
+            let rel = child.attribute(.rel)?.trimmingSpaces ?? "alternate"
             guard rel == "alternate" || rel == "http://www.iana.org/assignments/relation/alternate" else { continue }
-            guard let href = url(child.attribute("href") ?? child.text, base: child.base) else { continue }
-            let type = child.attribute("type")?.lowercased()
+            guard let href = url(child.attribute(.href) ?? child.text, base: child.base) else { continue }
+            let type = child.attribute(.type)?.lowercased()
             if type == nil || type == "text/html" || type == "application/xhtml+xml" { return href }
             if fallback == nil { fallback = href }
         }
@@ -35,7 +35,7 @@ extension ConversionContext {
             case "summary": if item.summary == nil { item.summary = constructHTML(child) }
             case "content":
                 if item.content == nil {
-                    if let source = child.attribute("src"), !child.hasText, child.children.isEmpty {
+                    if let source = child.attribute(.src), !child.hasText, child.children.isEmpty {
                         if item.link == nil { item.link = url(source, base: child.base) }
                     } else {
                         item.content = constructHTML(child)
@@ -53,19 +53,19 @@ extension ConversionContext {
                     item.authors.append(person)
                 }
             case "category":
-                if let term = child.attribute("term").flatMap(Self.collapsed) ?? Self.collapsedText(child) {
+                if let term = child.attribute(.term).flatMap(Self.collapsed) ?? Self.collapsedText(child) {
                     item.categories.append(term)
                 }
             case "link":
-                let rel = child.attribute("rel") ?? "alternate"
-                if rel == "enclosure", let href = url(child.attribute("href"), base: child.base),
+                let rel = child.attribute(.rel) ?? "alternate"
+                if rel == "enclosure", let href = url(child.attribute(.href), base: child.base),
                     !item.enclosures.contains(where: { $0.url == href })
                 {
                     item.enclosures.append(
-                        Enclosure(url: href, type: child.attribute("type"), length: Self.integer(child.attribute("length"))))
+                        Enclosure(url: href, type: child.attribute(.type), length: Self.integer(child.attribute(.length))))
                 }
-                if rel == "replies", item.comments == nil, child.attribute("type").map({ $0.contains("html") }) ?? true {
-                    item.comments = url(child.attribute("href"), base: child.base)
+                if rel == "replies", item.comments == nil, child.attribute(.type).map({ $0.contains("html") }) ?? true {
+                    item.comments = url(child.attribute(.href), base: child.base)
                 }
             default: break
             }
@@ -103,9 +103,9 @@ extension ConversionContext {
                     metadata.authors.append(person)
                 }
             case "link":
-                let rel = child.attribute("rel") ?? "alternate"
-                if rel == "self" { metadata.selfLink = url(child.attribute("href"), base: child.base) }
-                if rel == "hub" { metadata.hub = url(child.attribute("href"), base: child.base) }
+                let rel = child.attribute(.rel) ?? "alternate"
+                if rel == "self" { metadata.selfLink = url(child.attribute(.href), base: child.base) }
+                if rel == "hub" { metadata.hub = url(child.attribute(.href), base: child.base) }
             default: break
             }
         }

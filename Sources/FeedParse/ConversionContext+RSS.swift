@@ -67,7 +67,7 @@ extension ConversionContext {
                     item.summary = HTMLEntities.escape(text)
                 }
             case "image":
-                if item.image == nil { item.image = url(child.attribute("href") ?? child.text, base: child.base) }
+                if item.image == nil { item.image = url(child.attribute(.href) ?? child.text, base: child.base) }
             case "keywords":
                 appendTerms(child.innerText, to: &item.categories)
             default: break
@@ -86,11 +86,11 @@ extension ConversionContext {
         if family == .atom {
             switch child.name {
             case "link":
-                let rel = child.attribute("rel") ?? "alternate"
-                if rel == "alternate", item.link == nil { item.link = url(child.attribute("href"), base: child.base) }
-                if rel == "enclosure", let href = url(child.attribute("href"), base: child.base) {
+                let rel = child.attribute(.rel) ?? "alternate"
+                if rel == "alternate", item.link == nil { item.link = url(child.attribute(.href), base: child.base) }
+                if rel == "enclosure", let href = url(child.attribute(.href), base: child.base) {
                     appendEnclosure(
-                        Enclosure(url: href, type: child.attribute("type"), length: Self.integer(child.attribute("length"))),
+                        Enclosure(url: href, type: child.attribute(.type), length: Self.integer(child.attribute(.length))),
                         to: &item)
                 }
             case "author":
@@ -113,21 +113,21 @@ extension ConversionContext {
     private func applyMedia(_ child: XMLNode, to item: inout ParsedItem) {
         switch child.name {
         case "content":
-            if let href = url(child.attribute("url"), base: child.base) {
+            if let href = url(child.attribute(.url), base: child.base) {
                 appendEnclosure(
-                    Enclosure(url: href, type: child.attribute("type"), length: Self.integer(child.attribute("fileSize"))),
+                    Enclosure(url: href, type: child.attribute(.type), length: Self.integer(child.attribute(.fileSize))),
                     to: &item)
             }
             for grandchild in child.children where grandchild.name == "thumbnail" && item.image == nil {
-                item.image = url(grandchild.attribute("url"), base: grandchild.base)
+                item.image = url(grandchild.attribute(.url), base: grandchild.base)
             }
         case "group":
             for grandchild in child.children { applyMedia(grandchild, to: &item) }
         case "thumbnail":
-            if item.image == nil { item.image = url(child.attribute("url"), base: child.base) }
+            if item.image == nil { item.image = url(child.attribute(.url), base: child.base) }
         case "description":
             if item.summary == nil, let text = Self.trimmed(child.innerText) {
-                item.summary = child.attribute("type") == "html" ? cleanHTML(text, base: child.base) : HTMLEntities.escape(text)
+                item.summary = child.attribute(.type) == "html" ? cleanHTML(text, base: child.base) : HTMLEntities.escape(text)
             }
         case "title":
             if item.title == nil { item.title = Self.collapsedInnerText(child) }
@@ -196,7 +196,7 @@ extension ConversionContext {
             case "guid":
                 if guidValue == nil, let value = Self.trimmed(child.text) {
                     guidValue = value
-                    let permaLink = child.attribute("isPermaLink")?.lowercased()
+                    let permaLink = child.attribute(.isPermaLink)?.lowercased()
                     guidIsPermaLink = permaLink != "false" && Self.hasWebScheme(value)
                 }
             case "pubdate":
@@ -212,9 +212,9 @@ extension ConversionContext {
             case "comments":
                 if item.comments == nil { item.comments = url(child.text, base: child.base) }
             case "enclosure":
-                if let href = url(child.attribute("url"), base: child.base) {
+                if let href = url(child.attribute(.url), base: child.base) {
                     appendEnclosure(
-                        Enclosure(url: href, type: child.attribute("type"), length: Self.integer(child.attribute("length"))),
+                        Enclosure(url: href, type: child.attribute(.type), length: Self.integer(child.attribute(.length))),
                         to: &item)
                 }
             case "source", "ttl":
@@ -275,10 +275,10 @@ extension ConversionContext {
                 continue
             }
             if NS.atomAny.contains(child.namespace), child.name == "link" {
-                let rel = child.attribute("rel") ?? "alternate"
-                if rel == "self" { metadata.selfLink = url(child.attribute("href"), base: child.base) }
-                if rel == "hub" { metadata.hub = url(child.attribute("href"), base: child.base) }
-                if rel == "alternate", metadata.link == nil { metadata.link = url(child.attribute("href"), base: child.base) }
+                let rel = child.attribute(.rel) ?? "alternate"
+                if rel == "self" { metadata.selfLink = url(child.attribute(.href), base: child.base) }
+                if rel == "hub" { metadata.hub = url(child.attribute(.href), base: child.base) }
+                if rel == "alternate", metadata.link == nil { metadata.link = url(child.attribute(.href), base: child.base) }
                 continue
             }
             if NS.dcAny.contains(child.namespace) {
@@ -305,7 +305,7 @@ extension ConversionContext {
                     if metadata.authors.isEmpty, let person = Self.person(fromText: child.innerText) {
                         metadata.authors.append(person)
                     }
-                case "image": if metadata.image == nil { metadata.image = url(child.attribute("href"), base: child.base) }
+                case "image": if metadata.image == nil { metadata.image = url(child.attribute(.href), base: child.base) }
                 case "summary", "subtitle":
                     if metadata.subtitle == nil, let text = Self.trimmed(child.innerText) {
                         metadata.subtitle = HTMLEntities.escape(text)

@@ -82,3 +82,22 @@ final class NamespaceClassifier {
         return found
     }
 }
+
+/// The unprefixed attributes the readers look up, each keyed once (see `XMLNode.attribute(_:)`).
+extension XMLAttributeName {
+    static let fileSize = XMLAttributeName("fileSize")
+    static let href = XMLAttributeName("href")
+    static let isPermaLink = XMLAttributeName("isPermaLink")
+    static let length = XMLAttributeName("length")
+    static let mode = XMLAttributeName("mode")
+    static let rel = XMLAttributeName("rel")
+    static let src = XMLAttributeName("src")
+    static let term = XMLAttributeName("term")
+    static let text = XMLAttributeName("text")
+    static let title = XMLAttributeName("title")
+    static let type = XMLAttributeName("type")
+    static let url = XMLAttributeName("url")
+    static let version = XMLAttributeName("version")
+    static let xmlUrl = XMLAttributeName("xmlUrl")
+    static let xmlurl = XMLAttributeName("xmlurl")
+}

@@ -30,8 +30,8 @@ public enum OPMLReader {
         var found: [Subscription] = []
         func walk(_ node: XMLNode, folders: [String]) {
             for outline in node.children where outline.name == "outline" {
-                let title = (outline.attribute("title") ?? outline.attribute("text"))?.trimmingCharacters(in: .whitespacesAndNewlines)
-                if let url = (outline.attribute("xmlUrl") ?? outline.attribute("xmlurl") ?? outline.attribute("url"))?
+                let title = (outline.attribute(.title) ?? outline.attribute(.text))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                if let url = (outline.attribute(.xmlUrl) ?? outline.attribute(.xmlurl) ?? outline.attribute(.url))?
                     .trimmingCharacters(in: .whitespacesAndNewlines), !url.isEmpty
                 {
                     found.append(Subscription(url: url, title: title?.isEmpty == false ? title : nil, folders: folders))

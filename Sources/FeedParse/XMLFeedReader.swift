@@ -114,7 +114,7 @@ struct XMLFeedReader {
     static func detectFormat(_ root: XMLNode) -> ParsedFeed.Format? {
         switch (root.name, root.namespace) {
         case ("rss", _):
-            switch root.attribute("version")?.trimmingSpaces {
+            switch root.attribute(.version)?.trimmingSpaces {
             case "0.90": return .rss090
             case "0.91": return .rss091
             case "0.92": return .rss092
@@ -130,7 +130,7 @@ struct XMLFeedReader {
         case ("feed", NS.atom03): return .atom03
         case ("feed", let namespace) where !NS.foreign.contains(namespace):
             // No namespace, or a pre-standard one (Echo, Pie, Necho): the version attribute decides.
-            return root.attribute("version")?.trimmingSpaces == "0.3" ? .atom03 : .atom10
+            return root.attribute(.version)?.trimmingSpaces == "0.3" ? .atom03 : .atom10
         case ("channel", _) where root.namespace == nil || root.namespace == NS.rss10: return .rss091
         default: return nil
         }

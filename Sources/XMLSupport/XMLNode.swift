@@ -8,12 +8,15 @@ final class XMLNameTable {
     @exclusivity(unchecked) private(set) var strings: [String] = []
     /// `strings`, lowercased.
     @exclusivity(unchecked) private(set) var lowercased: [String] = []
+    /// `key(of:)` of each of `strings`.
+    @exclusivity(unchecked) private(set) var keys: [UInt64] = []
     @exclusivity(unchecked) private var numbers: [String: Int32] = [:]
 
     init() {
         // A feed uses a few dozen names: room for them up front spares the tables' growth (rehashing).
         strings.reserveCapacity(64)
         lowercased.reserveCapacity(64)
+        keys.reserveCapacity(64)
         numbers.reserveCapacity(64)
     }
 
@@ -26,8 +29,17 @@ final class XMLNameTable {
         let utf8 = string.utf8
         let isASCIIWithoutUppercase = utf8.allSatisfy { $0 < 0x80 && !($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) }
         lowercased.append(isASCIIWithoutUppercase ? string : string.lowercased())
+        keys.append(Self.key(of: string))
         numbers[string] = number
         return number
+    }
+
+    /// A 64-bit FNV-1a hash of a name's UTF-8: names whose keys differ are different names, so a lookup
+    /// by `XMLAttributeName` compares keys and confirms only a match with a string comparison.
+    static func key(of name: String) -> UInt64 {
+        var key: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in name.utf8 { key = (key ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        return key
     }
 }
 
@@ -62,6 +74,8 @@ public final class XMLTree {
         var name: Int32
         var namespace: Int32
         var value: Range<Int>
+        /// `XMLNameTable.key(of:)` of the name.
+        var key: UInt64
     }
 
     let names: XMLNameTable
@@ -211,6 +225,18 @@ public struct XMLNode {
         return nil
     }
 
+    /// The value of the unprefixed attribute `name` (`attribute(_:namespace:)` with no namespace), found by
+    /// comparing numbers: what the parser calls for every item's `href`, `type` or `url`.
+    public func attribute(_ name: XMLAttributeName) -> String? {
+        let range = element.attributes
+        guard !range.isEmpty else { return nil }
+        for attribute in tree.attributes[Int(range.lowerBound)..<Int(range.upperBound)]
+        where attribute.key == name.key && attribute.namespace < 0 {
+            if tree.names.strings[Int(attribute.name)] == name.name { return tree.string(attribute.value) }
+        }
+        return nil
+    }
+
     /// All character data inside this element, descendants included, in document order.
     public var innerText: String {
         let element = element
@@ -292,6 +318,19 @@ public struct XMLNode {
             default: result.append(byte)
             }
         }
+    }
+}
+
+/// An attribute name looked up often (`XMLNode.attribute(_:)`), its key computed once: keep it in a
+/// `static let`.
+public struct XMLAttributeName: Sendable {
+    /// The local name.
+    public let name: String
+    let key: UInt64
+
+    public init(_ name: String) {
+        self.name = name
+        key = XMLNameTable.key(of: name)
     }
 }
 

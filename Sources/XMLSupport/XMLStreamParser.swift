@@ -361,8 +361,10 @@ public final class XMLStreamParser {
                 let namespace = base[2].map(name) ?? -1
                 let valueStart = tree.bytes.count
                 tree.bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: end - start))
+                let attributeNumber = name(attributeName)
                 let attribute = XMLTree.Attribute(
-                    name: name(attributeName), namespace: namespace, value: valueStart..<tree.bytes.count)
+                    name: attributeNumber, namespace: namespace, value: valueStart..<tree.bytes.count,
+                    key: nameTable.keys[Int(attributeNumber)])
                 if namespace == xmlNamespace, attribute.name == baseName {
                     let inherited = baseNumber < 0 ? nil : tree.bases[Int(baseNumber)]
                     baseNumber = Int32(tree.bases.count)
