@@ -12,7 +12,7 @@ extension HTMLSanitizer {
         var tokenizer = HTMLTokenizer(html)
         let bytes = tokenizer.bytes
         let rewritten: String? = bytes.withUnsafeBufferPointer { source in
-            var output = ByteBuffer()
+            var output = GrowableBytes()
             var copied = 0
             var scratch: [UInt8] = []
             while let token = tokenizer.next() {
@@ -26,7 +26,7 @@ extension HTMLSanitizer {
                         attribute.name == "srcset"
                         ? resolvedSrcset(value, resolve: resolve) : resolvedURL(value, resolve: resolve)
                     guard replacement != value else { continue }
-                    if copied == 0 { output = ByteBuffer(capacity: source.count + 256) }
+                    if copied == 0 { output = GrowableBytes(capacity: source.count + 256) }
                     if let replacement {
                         let isQuoted = attribute.range.upperBound > valueRange.upperBound
                         let start = isQuoted ? valueRange.lowerBound - 1 : valueRange.lowerBound

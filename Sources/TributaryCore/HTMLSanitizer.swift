@@ -99,7 +99,7 @@ private struct SanitizerRun: ~Copyable {
     let resolve: (String) -> String?
     /// Whether `resolve` is `URLReference.resolve` against a base (see `HTMLSanitizer.sanitize(utf8:base:)`).
     let resolvesAgainstBase: Bool
-    var output: ByteBuffer
+    var output: GrowableBytes
     var scratch: [UInt8] = []
     /// The open elements, `depth` of them, in storage for `HTMLSanitizer.maxDepth`: only that many are
     /// ever open (deeper start tags are dropped).
@@ -127,7 +127,7 @@ private struct SanitizerRun: ~Copyable {
         self.tokenizer = HTMLByteTokenizer(source: source)
         self.resolve = resolve
         self.resolvesAgainstBase = resolvesAgainstBase
-        output = ByteBuffer(capacity: source.count + source.count / 16)
+        output = GrowableBytes(capacity: source.count + source.count / 16)
     }
 
     mutating func handle(_ token: ScannedToken) {

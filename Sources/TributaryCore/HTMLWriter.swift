@@ -6,7 +6,7 @@ enum HTMLWriter {
     ///
     /// `&`, `<`, `>`, `"` become references; characters illegal in XML 1.0 (C0 controls other than tab,
     /// newline and carriage return; U+FFFE; U+FFFF) are dropped. The input must be valid UTF-8.
-    static func appendEscaped(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, to output: inout ByteBuffer) {
+    static func appendEscaped(_ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, to output: inout GrowableBytes) {
         var index = range.lowerBound
         var runStart = index
         let end = range.upperBound
@@ -77,7 +77,7 @@ enum HTMLWriter {
     ///   - scratch: Reusable storage for one decoded reference.
     static func appendEscaped(
         _ source: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, decoding: Bool, isAttribute: Bool = false,
-        to output: inout ByteBuffer, scratch: inout [UInt8]
+        to output: inout GrowableBytes, scratch: inout [UInt8]
     ) {
         guard decoding else { return appendEscaped(source, range, to: &output) }
         var index = range.lowerBound
@@ -100,7 +100,7 @@ enum HTMLWriter {
     }
 
     /// Appends `text` escaped as by `appendEscaped(_:_:to:)`.
-    static func appendEscaped(_ text: String, to output: inout ByteBuffer) {
+    static func appendEscaped(_ text: String, to output: inout GrowableBytes) {
         var text = text
         text.withUTF8 { appendEscaped($0, 0..<$0.count, to: &output) }
     }

@@ -82,7 +82,7 @@ public final class XMLTree {
     @exclusivity(unchecked) var elements: [Element] = []
     @exclusivity(unchecked) var attributes: [Attribute] = []
     /// Character data and attribute values, UTF-8 as libxml2 delivered it.
-    @exclusivity(unchecked) var bytes: [UInt8] = []
+    @exclusivity(unchecked) var bytes = GrowableBytes(capacity: 4096)
     @exclusivity(unchecked) var bases: [String?] = []
     @exclusivity(unchecked) var languages: [String] = []
     @exclusivity(unchecked) var declarations: [[String: String]] = []
@@ -100,7 +100,7 @@ public final class XMLTree {
     func removeAll() {
         elements.removeAll(keepingCapacity: true)
         attributes.removeAll(keepingCapacity: true)
-        bytes.removeAll(keepingCapacity: true)
+        bytes.removeAll()
         bases.removeAll(keepingCapacity: true)
         languages.removeAll(keepingCapacity: true)
         declarations.removeAll(keepingCapacity: true)
@@ -114,8 +114,8 @@ public final class XMLTree {
             range = range.lowerBound..<added.upperBound
         } else {  // not adjacent: copy both to the end
             let start = bytes.count
-            bytes.append(contentsOf: bytes[range])
-            bytes.append(contentsOf: bytes[added])
+            bytes.appendCopy(of: range)
+            bytes.appendCopy(of: added)
             range = start..<bytes.count
         }
     }
@@ -123,7 +123,7 @@ public final class XMLTree {
     /// The bytes in `range` as a string, C1 controls mapped to the windows-1252 characters they stand for.
     func string(_ range: Range<Int>) -> String {
         if range.isEmpty { return "" }
-        return bytes.withUnsafeBufferPointer { string(UnsafeBufferPointer(rebasing: $0[range])) }
+        return bytes.withBytes { string(UnsafeBufferPointer(rebasing: $0[range])) }
     }
 
     /// UTF-8 of this tree as a string, C1 controls mapped to the windows-1252 characters they stand for
@@ -192,7 +192,7 @@ public struct XMLNode {
     /// Calls `body` with the UTF-8 of `text` (C1 controls mapped, as in `text`), without making a String.
     public func withText<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
         let range = element.text
-        return tree.bytes.withUnsafeBufferPointer { bytes in
+        return tree.bytes.withBytes { bytes in
             let utf8 = UnsafeBufferPointer(rebasing: bytes[range])
             guard let mapped = XMLInput.mappingC1Controls(utf8) else { return body(utf8) }
             return mapped.withUnsafeBufferPointer(body)
@@ -248,11 +248,12 @@ public struct XMLNode {
 
     private func appendText(of index: Int32, to result: inout [UInt8]) {
         let element = tree.elements[Int(index)]
-        result.append(contentsOf: tree.bytes[element.text])
+        tree.bytes.withBytes { result.append(contentsOf: UnsafeBufferPointer(rebasing: $0[element.text])) }
         var child = element.firstChild
         while child >= 0 {
             appendText(of: child, to: &result)
-            result.append(contentsOf: tree.bytes[tree.elements[Int(child)].tail])
+            let tail = tree.elements[Int(child)].tail
+            tree.bytes.withBytes { result.append(contentsOf: UnsafeBufferPointer(rebasing: $0[tail])) }
             child = tree.elements[Int(child)].nextSibling
         }
     }
@@ -309,13 +310,15 @@ public struct XMLNode {
     }
 
     private func appendEscaped(_ range: Range<Int>, to result: inout [UInt8], attribute: Bool) {
-        for byte in tree.bytes[range] {
-            switch byte {
-            case UInt8(ascii: "&"): result.append(contentsOf: "&amp;".utf8)
-            case UInt8(ascii: "<"): result.append(contentsOf: "&lt;".utf8)
-            case UInt8(ascii: ">"): result.append(contentsOf: "&gt;".utf8)
-            case UInt8(ascii: "\"") where attribute: result.append(contentsOf: "&quot;".utf8)
-            default: result.append(byte)
+        tree.bytes.withBytes { bytes in
+            for byte in bytes[range] {
+                switch byte {
+                case UInt8(ascii: "&"): result.append(contentsOf: "&amp;".utf8)
+                case UInt8(ascii: "<"): result.append(contentsOf: "&lt;".utf8)
+                case UInt8(ascii: ">"): result.append(contentsOf: "&gt;".utf8)
+                case UInt8(ascii: "\"") where attribute: result.append(contentsOf: "&quot;".utf8)
+                default: result.append(byte)
+                }
             }
         }
     }

@@ -360,7 +360,7 @@ public final class XMLStreamParser {
                 guard let attributeName = base[0], let start = base[3], let end = base[4] else { continue }
                 let namespace = base[2].map(name) ?? -1
                 let valueStart = tree.bytes.count
-                tree.bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: end - start))
+                tree.bytes.append(UnsafeBufferPointer(start: start, count: end - start))
                 let attributeNumber = name(attributeName)
                 let attribute = XMLTree.Attribute(
                     name: attributeNumber, namespace: namespace, value: valueStart..<tree.bytes.count,
@@ -431,7 +431,7 @@ public final class XMLStreamParser {
             return
         }
         currentTree._withUnsafeGuaranteedRef {
-            $0.bytes.append(contentsOf: UnsafeBufferPointer(start: characters, count: length))
+            $0.bytes.append(UnsafeBufferPointer(start: characters, count: length))
         }
     }
 
