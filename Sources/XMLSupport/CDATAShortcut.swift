@@ -63,7 +63,10 @@ struct CDATAShortcut {
         var index = 0
         while index < count, let found = memchr(base + index, Int32(UInt8(ascii: "<")), count - index) {
             let start = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            if starts(with: "<![CDATA[", at: start) {
+            let next = start + 1 < count ? base[start + 1] : 0
+            if next != UInt8(ascii: "!") && next != UInt8(ascii: "?") {
+                index = start + 1  // a tag: its attribute values hold no "<" in a well-formed document
+            } else if starts(with: "<![CDATA[", at: start) {
                 let contentStart = start + 9
                 guard let markupEnd = end(of: "]]>", from: contentStart) else { return }  // truncated
                 let content = contentStart..<(markupEnd - 3)
@@ -83,8 +86,9 @@ struct CDATAShortcut {
                 }
                 guard let close = end(of: "?>", from: start + 2) else { return }
                 index = close
-            } else if starts(with: "<!", at: start) {
-                // A DOCTYPE: an internal subset can declare entities whose text holds CDATA sections.
+            } else {
+                // "<!", neither a section nor a comment: a DOCTYPE. An internal subset can declare entities
+                // whose text holds CDATA sections.
                 guard let close = memchr(base + start, Int32(UInt8(ascii: ">")), count - start) else { return }
                 let closeIndex = base.distance(to: close.assumingMemoryBound(to: UInt8.self))
                 if memchr(base + start, Int32(UInt8(ascii: "[")), closeIndex - start) != nil {
@@ -92,8 +96,6 @@ struct CDATAShortcut {
                     return
                 }
                 index = closeIndex + 1
-            } else {
-                index = start + 1  // a tag: its attribute values hold no "<" in a well-formed document
             }
         }
     }
