@@ -18,8 +18,8 @@ public enum FeedDate {
     ///   or `2024-01-31T12:00:00+01:00`.
     /// - Returns: The instant, or nil when the text is not a date this parser is sure of.
     public static func parse(_ text: String) -> Date? {
-        let seconds: Int?? = text.utf8.withContiguousStorageIfAvailable(unixSeconds)
-        let result = seconds ?? Array(text.utf8).withUnsafeBufferPointer(unixSeconds)
+        let seconds: Int?? = text.utf8.withContiguousStorageIfAvailable { unixSeconds($0) }
+        let result = seconds ?? Array(text.utf8).withUnsafeBufferPointer { unixSeconds($0) }
         return result.map { Date(timeIntervalSince1970: TimeInterval($0)) }
     }
 
@@ -78,11 +78,58 @@ extension FeedDate {
     static let maxInputBytes = 128
     private static let plus = UInt8(ascii: "+"), minus = UInt8(ascii: "-"), colon = UInt8(ascii: ":")
 
-    static func unixSeconds(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+    /// Seconds since 1970 of a date; `usesShortcut: false` skips `canonicalRFC822` (for tests comparing them).
+    static func unixSeconds(_ bytes: UnsafeBufferPointer<UInt8>, usesShortcut: Bool = true) -> Int? {
         guard bytes.count <= maxInputBytes else { return nil }
+        if usesShortcut, let seconds = canonicalRFC822(bytes) { return seconds }
         var cursor = Cursor(bytes: bytes)
         cursor.skipSpaces()
         return cursor.digitRun() >= 4 ? parseISO(cursor) : parseTextual(cursor)
+    }
+
+    /// The RFC 822 form most feeds write, `Wed, 31 Dec 2025 12:26:58 +0000` (or `GMT` or `UTC` for the
+    /// zone), read at fixed positions; nil for anything else, and for an invalid date, which the general
+    /// path then reads (and gives the same answer for: it is a shortcut, not a second grammar).
+    static func canonicalRFC822(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard bytes.count == 29 || bytes.count == 31 else { return nil }
+        func digit(_ index: Int) -> Int? {
+            let value = bytes[index] &- UInt8(ascii: "0")
+            return value < 10 ? Int(value) : nil
+        }
+        func pair(_ index: Int) -> Int? {
+            guard let tens = digit(index), let ones = digit(index + 1) else { return nil }
+            return tens * 10 + ones
+        }
+        /// The three letters at `index` as one number, for comparing names.
+        func name(_ index: Int) -> UInt32 {
+            UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+        }
+        let space = UInt8(ascii: " ")
+        guard bytes[3] == UInt8(ascii: ","), bytes[4] == space, bytes[7] == space, bytes[11] == space,
+            bytes[16] == space, bytes[19] == colon, bytes[22] == colon, bytes[25] == space,
+            Self.canonicalWeekdays.contains(name(0)), let month = Self.canonicalMonths.firstIndex(of: name(8)),
+            let day = pair(5), let century = pair(12), let yearInCentury = pair(14),
+            let hour = pair(17), let minute = pair(20), let second = pair(23)
+        else { return nil }
+        let offset: Int
+        if bytes.count == 31 {
+            guard bytes[26] == plus || bytes[26] == minus, let hours = pair(27), let minutes = pair(29),
+                hours <= 23, minutes <= 59
+            else { return nil }
+            offset = (bytes[26] == minus ? -1 : 1) * (hours * 3_600 + minutes * 60)
+        } else {
+            guard name(26) == Self.gmt || name(26) == Self.utc else { return nil }
+            offset = 0
+        }
+        return instant(century * 100 + yearInCentury, month + 1, day, hour, minute, second, offset: offset)
+    }
+
+    private static let canonicalWeekdays = weekdayAbbreviations.map(threeLetters)
+    private static let canonicalMonths = monthAbbreviations.map(threeLetters)
+    private static let gmt = threeLetters("GMT"), utc = threeLetters("UTC")
+
+    private static func threeLetters(_ name: String) -> UInt32 {
+        name.utf8.reduce(0) { $0 << 8 | UInt32($1) }
     }
 
     /// W3C-DTF and ISO 8601: `2003`, `2003-12`, `2003-12-13`, `20031213`, each optionally with

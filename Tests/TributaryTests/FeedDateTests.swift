@@ -251,4 +251,36 @@ import Testing
             #expect(FeedDate.rfc822(date).hasPrefix(weekdays[weekday - 1] + ", "))
         }
     }
+
+    /// The fixed-position reading of the usual RFC 822 form gives what the general parser gives, or
+    /// leaves the input to it: valid and invalid fields, every zone form, near misses of the layout.
+    @Test func canonicalRFC822ShortcutAgreesWithTheGeneralParser() {
+        var inputs: [String] = []
+        let days = ["01", "09", "28", "29", "30", "31", "32", "00", "7 ", "x1"]
+        let months = ["Jan", "Feb", "Apr", "Dec", "dec", "Foo", "JAN"]
+        let years = ["2024", "2023", "1999", "0000", "9999", "20x4"]
+        let times = ["00:00:00", "12:26:58", "23:59:59", "24:00:00", "24:00:01", "23:60:00", "23:59:60", "99:99:99"]
+        let zones = ["+0000", "-0500", "+0530", "+2359", "+2400", "-0060", "GMT", "UTC", "EST", "Z  ", "+05:0"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func pick(_ options: [String]) -> String {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return options[Int(state >> 33) % options.count]
+        }
+        for _ in 0..<4_000 {
+            inputs.append("\(pick(["Wed", "Sun", "Sat", "wed", "Xyz", "Mon"])), \(pick(days)) \(pick(months)) \(pick(years)) \(pick(times)) \(pick(zones))")
+        }
+        inputs += ["Wed, 31 Dec 2025 12:26:58 +0000", "Wed,  31 Dec 2025 12:26:58 +0000", "Wed, 31 Dec 2025 12:26:58 +00000"]
+        var shortcutTaken = 0
+        for input in inputs {
+            let bytes = Array(input.utf8)
+            let general = bytes.withUnsafeBufferPointer { FeedDate.unixSeconds($0, usesShortcut: false) }
+            if let shortcut = bytes.withUnsafeBufferPointer(FeedDate.canonicalRFC822) {
+                shortcutTaken += 1
+                #expect(shortcut == general, "\(input)")
+            }
+            #expect(bytes.withUnsafeBufferPointer { FeedDate.unixSeconds($0) } == general, "\(input)")
+        }
+        #expect(shortcutTaken > 100)  // the shortcut is exercised, not only declined
+        #expect(FeedDate.parse("Wed, 31 Dec 2025 12:26:58 +0100").map(FeedDate.rfc3339) == "2025-12-31T11:26:58Z")
+    }
 }
