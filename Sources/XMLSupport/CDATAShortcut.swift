@@ -60,13 +60,27 @@ struct CDATAShortcut {
             }
             return nil
         }
+        /// The first `<` followed by `mark` (`!` or `?`) at or after `index`, or `count`: only those can
+        /// open a section, a comment, an instruction or the DOCTYPE (every other "<" starts a tag, whose
+        /// attribute values hold no "<" in a well-formed document). Searching for the rarer second byte
+        /// does not stop at every tag.
+        func find(_ mark: UInt8, from index: Int) -> Int {
+            var from = index + 1
+            while from < count, let found = memchr(base + from, Int32(mark), count - from) {
+                let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if base[position - 1] == UInt8(ascii: "<") { return position - 1 }
+                from = position + 1
+            }
+            return count
+        }
+        var nextDeclaration = -1, nextInstruction = -1  // found from an earlier index: valid while not behind it
         var index = 0
-        while index < count, let found = memchr(base + index, Int32(UInt8(ascii: "<")), count - index) {
-            let start = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            let next = start + 1 < count ? base[start + 1] : 0
-            if next != UInt8(ascii: "!") && next != UInt8(ascii: "?") {
-                index = start + 1  // a tag: its attribute values hold no "<" in a well-formed document
-            } else if starts(with: "<![CDATA[", at: start) {
+        while true {
+            if nextDeclaration < index { nextDeclaration = find(UInt8(ascii: "!"), from: index) }
+            if nextInstruction < index { nextInstruction = find(UInt8(ascii: "?"), from: index) }
+            let start = min(nextDeclaration, nextInstruction)
+            guard start < count else { break }
+            if starts(with: "<![CDATA[", at: start) {
                 let contentStart = start + 9
                 guard let markupEnd = end(of: "]]>", from: contentStart) else { return }  // truncated
                 let content = contentStart..<(markupEnd - 3)
