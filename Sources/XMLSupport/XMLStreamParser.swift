@@ -294,10 +294,13 @@ public final class XMLStreamParser {
 
         // The base and language are inherited: an index into the parent's table when the parent is in
         // the same tree, else (the document's root, or a record's) a new entry with the parent's value.
+        // (The strings are read only for a new tree: copying them for every element cost a retain and two
+        // releases each.)
         var baseNumber: Int32 = -1
         var languageNumber: Int32 = -1
-        var inheritedBase = documentURL
+        var inheritedBase: String?
         var inheritedLanguage: String?
+        if parent == nil { inheritedBase = documentURL }
         if let parent {
             parentTree._withUnsafeGuaranteedRef { parentTree in
                 let element = parentTree.elements[Int(parent)]
