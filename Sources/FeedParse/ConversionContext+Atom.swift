@@ -25,15 +25,16 @@ extension ConversionContext {
                 applyEntryExtension(child, to: &item)
                 continue
             }
-            switch child.name {
-            case "id":
+            let element = namespaces.atomEntryElement(child)
+            switch element {
+            case .id:
                 if item.id.isEmpty, let value = Self.trimmed(child.text) {
                     item.id = value
                     item.hasDocumentID = true
                 }
-            case "title": if item.title == nil { item.title = constructText(child) }
-            case "summary": if item.summary == nil { item.summary = constructHTML(child) }
-            case "content":
+            case .title: if item.title == nil { item.title = constructText(child) }
+            case .summary: if item.summary == nil { item.summary = constructHTML(child) }
+            case .content:
                 if item.content == nil {
                     if let source = child.attribute(.src), !child.hasText, child.children.isEmpty {
                         if item.link == nil { item.link = url(source, base: child.base) }
@@ -43,20 +44,20 @@ extension ConversionContext {
                 }
             // A repeated date element replaces the earlier value (as feedparser does); `created` is only
             // a fallback for the publication date.
-            case "published", "issued": if let value = date(child) { item.published = value }
-            case "updated", "modified": if let value = date(child) { item.updated = value }
-            case "created": if item.published == nil { item.published = date(child) }
-            case "author", "contributor":
-                if child.name == "author" || item.authors.isEmpty, let person = person(fromAtom: child),
+            case .published, .issued: if let value = date(child) { item.published = value }
+            case .updated, .modified: if let value = date(child) { item.updated = value }
+            case .created: if item.published == nil { item.published = date(child) }
+            case .author, .contributor:
+                if element == .author || item.authors.isEmpty, let person = person(fromAtom: child),
                     !item.authors.contains(person)
                 {
                     item.authors.append(person)
                 }
-            case "category":
+            case .category:
                 if let term = child.attribute(.term).flatMap(Self.collapsed) ?? Self.collapsedText(child) {
                     item.categories.append(term)
                 }
-            case "link":
+            case .link:
                 let rel = child.attribute(.rel) ?? "alternate"
                 if rel == "enclosure", let href = url(child.attribute(.href), base: child.base),
                     !item.enclosures.contains(where: { $0.url == href })

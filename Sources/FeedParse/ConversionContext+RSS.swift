@@ -185,41 +185,38 @@ extension ConversionContext {
                 _ = applyCommonExtension(child, to: &item)
                 continue
             }
-            // Core element names are matched case-insensitively, as lenient readers (iTunes) do.
-            switch child.lowercasedName {
-            case "title":
+            switch namespaces.rssItemElement(child) {
+            case .title:
                 if item.title == nil { item.title = plainTitle(child) }
-            case "link":
+            case .link:
                 if item.link == nil { item.link = url(child.innerText, base: child.base) }
-            case "description":
+            case .description:
                 if item.summary == nil { item.summary = html(child) }
-            case "guid":
+            case .guid:
                 if guidValue == nil, let value = Self.trimmed(child.text) {
                     guidValue = value
                     let permaLink = child.attribute(.isPermaLink)?.lowercased()
                     guidIsPermaLink = permaLink != "false" && Self.hasWebScheme(value)
                 }
-            case "pubdate":
+            case .pubDate:
                 if let value = date(child) { item.published = value }
-            case "author":
+            case .author:
                 if let person = Self.person(fromText: child.innerText) { appendUnique(person, to: &item.authors) }
-            case "category":
+            case .category:
                 if let term = Self.collapsedInnerText(child) { item.categories.append(term) }
-            case "tags":
+            case .tags:
                 appendTerms(child.innerText, to: &item.categories)
-            case "fullitem":
+            case .fullItem:
                 if item.content == nil { item.content = html(child) }
-            case "comments":
+            case .comments:
                 if item.comments == nil { item.comments = url(child.text, base: child.base) }
-            case "enclosure":
+            case .enclosure:
                 if let href = url(child.attribute(.url), base: child.base) {
                     appendEnclosure(
                         Enclosure(url: href, type: child.attribute(.type), length: Self.integer(child.attribute(.length))),
                         to: &item)
                 }
-            case "source", "ttl":
-                break
-            default: break
+            default: break  // source, ttl and the rest
             }
         }
         if let guidValue {

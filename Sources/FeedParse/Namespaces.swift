@@ -52,10 +52,21 @@ final class NamespaceClassifier {
         var family: Family
     }
 
+    /// The core elements of an RSS item or Atom entry that the converters act on.
+    enum ItemElement {
+        case title, link, description, guid, pubDate, author, category, tags, fullItem, comments, enclosure
+        case id, summary, content, published, issued, updated, modified, created, contributor
+        case other
+    }
+
     /// Namespaces of the document's own elements (see `XMLFeedReader.coreNamespaces(of:dialect:)`).
     let coreNamespaces: Set<String?>
     /// By namespace number + 1 (index 0: no namespace); nil until first met.
     @exclusivity(unchecked) private var classes: [Class?] = []
+    /// By name number (`XMLNode.nameNumber`); nil until first met. Spares comparing each child's name
+    /// with a dozen strings in every item.
+    @exclusivity(unchecked) private var rssElements: [ItemElement?] = []
+    @exclusivity(unchecked) private var atomElements: [ItemElement?] = []
 
     init(coreNamespaces: Set<String?>) {
         self.coreNamespaces = coreNamespaces
@@ -80,6 +91,59 @@ final class NamespaceClassifier {
         if slot >= classes.count { classes.append(contentsOf: repeatElement(nil, count: slot + 1 - classes.count)) }
         classes[slot] = found
         return found
+    }
+
+    /// What a core child of an RSS item is; names match case-insensitively, as lenient readers (iTunes) do.
+    func rssItemElement(_ node: XMLNode) -> ItemElement {
+        let number = node.nameNumber
+        if number < rssElements.count, let known = rssElements[number] { return known }
+        let element: ItemElement
+        switch node.lowercasedName {
+        case "title": element = .title
+        case "link": element = .link
+        case "description": element = .description
+        case "guid": element = .guid
+        case "pubdate": element = .pubDate
+        case "author": element = .author
+        case "category": element = .category
+        case "tags": element = .tags
+        case "fullitem": element = .fullItem
+        case "comments": element = .comments
+        case "enclosure": element = .enclosure
+        default: element = .other
+        }
+        Self.store(element, at: number, in: &rssElements)
+        return element
+    }
+
+    /// What a core child of an Atom entry is (names match exactly).
+    func atomEntryElement(_ node: XMLNode) -> ItemElement {
+        let number = node.nameNumber
+        if number < atomElements.count, let known = atomElements[number] { return known }
+        let element: ItemElement
+        switch node.name {
+        case "id": element = .id
+        case "title": element = .title
+        case "summary": element = .summary
+        case "content": element = .content
+        case "published": element = .published
+        case "issued": element = .issued
+        case "updated": element = .updated
+        case "modified": element = .modified
+        case "created": element = .created
+        case "author": element = .author
+        case "contributor": element = .contributor
+        case "category": element = .category
+        case "link": element = .link
+        default: element = .other
+        }
+        Self.store(element, at: number, in: &atomElements)
+        return element
+    }
+
+    private static func store(_ element: ItemElement, at number: Int, in table: inout [ItemElement?]) {
+        if number >= table.count { table.append(contentsOf: repeatElement(nil, count: number + 1 - table.count)) }
+        table[number] = element
     }
 }
 

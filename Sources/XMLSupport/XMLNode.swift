@@ -163,6 +163,8 @@ public struct XMLNode {
     public var lowercasedName: String { tree.names.lowercased[Int(element.name)] }
     /// A number for the namespace URI, the same for equal URIs throughout one parse; -1 for no namespace.
     public var namespaceNumber: Int { Int(element.namespace) }
+    /// A number for the local name, the same for equal names throughout one parse (from 0).
+    public var nameNumber: Int { Int(element.name) }
     /// Prefix used in the document, if any.
     public var prefix: String? {
         let number = element.prefix
