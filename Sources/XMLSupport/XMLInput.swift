@@ -323,6 +323,7 @@ public struct XMLInput {
         let converter = iconv_open("UTF-8", encoding)
         guard converter != iconv_t(bitPattern: -1) else { return nil }
         defer { iconv_close(converter) }
+        if bytes.count >= 4096, let table = singleByteTable(converter) { return transcoded(bytes, by: table) }
         var capacity = bytes.count + bytes.count / 2 + 64
         while true {
             var outcome: Int32 = 0  // 0, or the errno of a failed conversion
@@ -345,6 +346,75 @@ public struct XMLInput {
             default: return nil
             }
         }
+    }
+
+    /// The UTF-8 of each byte value in a single-byte encoding, eight bytes per value (see `singleByteTable`).
+    struct SingleByteTable {
+        /// `lengths[b]` bytes of UTF-8 for byte `b` start at `utf8[b * 8]`; a length of 0 is a byte the
+        /// encoding leaves undefined.
+        var utf8 = [UInt8](repeating: 0, count: 256 * 8)
+        var lengths = [Int](repeating: 0, count: 256)
+    }
+
+    /// The table of the single-byte encoding `converter` reads, asked of iconv one byte at a time; nil
+    /// for an encoding that needs more than one byte for some character or keeps a shift state.
+    ///
+    /// iconv goes through UCS-4 for every character; the table is one lookup per byte. Building it costs
+    /// about what iconv spends on a few kilobytes, so only larger documents use it.
+    static func singleByteTable(_ converter: iconv_t?) -> SingleByteTable? {
+        var table = SingleByteTable()
+        defer { iconv(converter, nil, nil, nil, nil) }
+        for value in 0...255 {
+            iconv(converter, nil, nil, nil, nil)  // the initial state for each byte
+            var input = CChar(bitPattern: UInt8(value))
+            let length: Int? = table.utf8.withUnsafeMutableBufferPointer { utf8 in
+                withUnsafeMutablePointer(to: &input) { input in
+                    var inputPointer: UnsafeMutablePointer<CChar>? = input
+                    var inputLeft = 1
+                    let start = UnsafeMutableRawPointer(utf8.baseAddress! + value * 8).assumingMemoryBound(to: CChar.self)
+                    var outputPointer: UnsafeMutablePointer<CChar>? = start
+                    var outputLeft = 8
+                    if iconv(converter, &inputPointer, &inputLeft, &outputPointer, &outputLeft) == -1 {
+                        return errno == EILSEQ ? 0 : nil  // EILSEQ: undefined; EINVAL: the lead of a longer sequence
+                    }
+                    let written = 8 - outputLeft
+                    // A byte that gives no character (a shift), or after which iconv has more to write
+                    // when flushed (a state), is not single-byte.
+                    guard written > 0, iconv(converter, nil, nil, &outputPointer, &outputLeft) == 0,
+                        8 - outputLeft == written
+                    else { return nil }
+                    return written
+                }
+            }
+            guard let length else { return nil }
+            table.lengths[value] = length
+        }
+        return table
+    }
+
+    /// `bytes` transcoded by a `singleByteTable`, or nil when one of them is undefined in it.
+    static func transcoded(_ bytes: [UInt8], by table: SingleByteTable) -> [UInt8]? {
+        let longest = table.lengths.max() ?? 0
+        var isDefined = true
+        let output = [UInt8](unsafeUninitializedCapacity: bytes.count * longest) { output, count in
+            table.utf8.withUnsafeBufferPointer { utf8 in
+                table.lengths.withUnsafeBufferPointer { lengths in
+                    var written = 0
+                    for byte in bytes {
+                        let length = lengths[Int(byte)]
+                        if length == 0 {
+                            isDefined = false
+                            break
+                        }
+                        let from = utf8.baseAddress! + Int(byte) * 8
+                        for offset in 0..<length { output[written + offset] = from[offset] }
+                        written += length
+                    }
+                    count = isDefined ? written : 0
+                }
+            }
+        }
+        return isDefined ? output : nil
     }
 
     /// UTF-8 text with the C1 controls U+0080–U+009F replaced by the windows-1252 characters of the same

@@ -1,5 +1,6 @@
 import FeedParse
 import Foundation
+import Glibc
 import Testing
 @testable import XMLSupport
 
@@ -102,5 +103,36 @@ import Testing
         #expect(disagreements.isEmpty, "first disagreements: \(disagreements.prefix(3))")
         #expect(XMLInput.isValidUTF8(Array(String(repeating: "a😀bé", count: 100).utf8)))
         #expect(XMLInput.isValidUTF8([]))
+    }
+
+    /// Large documents in a single-byte encoding are transcoded by a table asked of iconv byte by byte:
+    /// it gives iconv's own output, refuses the bytes iconv refuses, and is never built for encodings
+    /// with multi-byte characters or shift states.
+    @Test func singleByteTablesGiveWhatIconvGives() throws {
+        for encoding in ["WINDOWS-1251", "ISO-8859-5", "KOI8-R", "ISO-8859-15", "WINDOWS-1253", "CP437"] {
+            let converter = iconv_open("UTF-8", encoding)
+            defer { iconv_close(converter) }
+            let table = try #require(XMLInput.singleByteTable(converter), "\(encoding)")
+            for byte in UInt8.min...UInt8.max {
+                // Below 4 KiB the document goes through iconv itself.
+                let byIconv = XMLInput.transcodedToUTF8([0x41, byte, 0x42], from: encoding)
+                #expect(XMLInput.transcoded([0x41, byte, 0x42], by: table) == byIconv, "\(encoding) byte \(byte)")
+            }
+            // A large document (the table's path) against iconv over pieces small enough for iconv's path.
+            let large = (0..<20_000).map { UInt8(truncatingIfNeeded: $0 % 64 + 0xC0) }
+            let pieces = stride(from: 0, to: large.count, by: 2_000).map {
+                XMLInput.transcodedToUTF8(Array(large[$0..<$0 + 2_000]), from: encoding)
+            }
+            let expected = pieces.contains(nil) ? nil : pieces.compactMap { $0 }.flatMap { $0 }
+            #expect(XMLInput.transcodedToUTF8(large, from: encoding) == expected)
+        }
+        for encoding in ["SHIFT_JIS", "EUC-KR", "GB18030", "UTF-7", "ISO-2022-JP", "UTF-16LE"] {
+            let converter = iconv_open("UTF-8", encoding)
+            defer { iconv_close(converter) }
+            #expect(XMLInput.singleByteTable(converter) == nil, "\(encoding)")
+        }
+        // ISO-8859-3 leaves 0xA5 undefined: a large document holding it is refused, as iconv refuses it.
+        let undefined = [UInt8](repeating: 0x41, count: 5000) + [0xA5]
+        #expect(XMLInput.transcodedToUTF8(undefined, from: "ISO-8859-3") == nil)
     }
 }
