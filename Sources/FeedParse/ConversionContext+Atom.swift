@@ -55,7 +55,7 @@ extension ConversionContext {
                 }
             case .category:
                 if let term = child.attribute(.term).flatMap(Self.collapsed) ?? Self.collapsedText(child) {
-                    item.categories.append(term)
+                    Self.appendCategory(term, to: &item.categories)
                 }
             case .link:
                 let rel = child.attribute(.rel) ?? "alternate"

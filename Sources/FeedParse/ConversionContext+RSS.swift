@@ -39,7 +39,7 @@ extension ConversionContext {
             case "issued", "created":
                 if item.published == nil { item.published = date(child) }
             case "subject":
-                if let term = Self.collapsedInnerText(child) { item.categories.append(term) }
+                if let term = Self.collapsedInnerText(child) { Self.appendCategory(term, to: &item.categories) }
             case "description", "abstract":
                 if item.summary == nil { item.summary = html(child) }
             case "title":
@@ -203,7 +203,7 @@ extension ConversionContext {
             case .author:
                 if let person = Self.person(fromText: child.innerText) { appendUnique(person, to: &item.authors) }
             case .category:
-                if let term = Self.collapsedInnerText(child) { item.categories.append(term) }
+                if let term = Self.collapsedInnerText(child) { Self.appendCategory(term, to: &item.categories) }
             case .tags:
                 appendTerms(child.innerText, to: &item.categories)
             case .fullItem:

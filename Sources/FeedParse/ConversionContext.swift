@@ -83,6 +83,13 @@ struct ConversionContext {
         node.children.isEmpty ? collapsedText(node) : collapsed(node.innerText)
     }
 
+    /// Appends a category term; the first gets room for four (items usually have two or three, and the
+    /// array grew 1-2-4 otherwise).
+    static func appendCategory(_ term: String, to categories: inout [String]) {
+        if categories.isEmpty { categories.reserveCapacity(4) }
+        categories.append(term)
+    }
+
     /// A language tag as written, with `_` (a POSIX locale habit) replaced by `-`; nil when empty.
     static func language(_ text: String) -> String? {
         collapsed(text)?.replacingOccurrences(of: "_", with: "-")

@@ -24,7 +24,8 @@ import Glibc
 /// reported as one.
 struct CDATAShortcut {
     /// The target of the processing instruction that stands for a section.
-    static let target = "tributary-cdata"
+    /// (A StaticString: compared with libxml2's name by its bytes, without making a C string each time.)
+    static let target: StaticString = "tributary-cdata"
     /// Sections with less content than this stay for libxml2: the instruction is not cheaper.
     static let minimumContentBytes = 32
 

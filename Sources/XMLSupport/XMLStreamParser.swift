@@ -441,7 +441,7 @@ public final class XMLStreamParser {
     /// Appends the content of the next shortcut CDATA section when `target` is the instruction standing for it.
     private func processingInstruction(target: UnsafePointer<xmlChar>?) {
         guard nextShortcutSection < shortcutSections.count, let target, let document,
-            strcmp(UnsafeRawPointer(target).assumingMemoryBound(to: CChar.self), CDATAShortcut.target) == 0
+            Self.isNamed(target, CDATAShortcut.target)
         else { return }
         let content = shortcutSections[nextShortcutSection].content
         nextShortcutSection += 1
@@ -451,6 +451,14 @@ public final class XMLStreamParser {
         }
         appendCharacters(
             (document.baseAddress! + content.lowerBound).assumingMemoryBound(to: xmlChar.self), content.count)
+    }
+
+    /// Whether the NUL-terminated `name` is `expected`.
+    private static func isNamed(_ name: UnsafePointer<xmlChar>, _ expected: StaticString) -> Bool {
+        let count = expected.utf8CodeUnitCount
+        return strncmp(
+            UnsafeRawPointer(name).assumingMemoryBound(to: CChar.self),
+            UnsafeRawPointer(expected.utf8Start).assumingMemoryBound(to: CChar.self), count) == 0 && name[count] == 0
     }
 
     /// Gives the character data read since the last tag to the innermost open element: its text, or
