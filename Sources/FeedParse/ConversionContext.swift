@@ -28,21 +28,31 @@ struct ConversionContext {
     /// returned without a copy.
     static func collapsed(_ text: String) -> String? {
         var text = text
-        let changed: String?? = text.withUTF8 { utf8 in collapsedIfChanged(utf8) }
+        let changed: String?? = text.withUTF8 { utf8 in collapsedIfChanged(utf8, isValidUTF8: true) }
         return changed ?? text
     }
 
-    /// `collapsed(_:)` of UTF-8 bytes, which must be valid UTF-8.
+    /// `collapsed(_:)` of UTF-8 bytes; `isValidUTF8` says they are known valid (the string is then made
+    /// without checking them again).
     static func collapsed(utf8: UnsafeBufferPointer<UInt8>, isValidUTF8: Bool = false) -> String? {
-        collapsedIfChanged(utf8) ?? (isValidUTF8 ? String(validUTF8: utf8) : String(decoding: utf8, as: UTF8.self))
+        collapsedIfChanged(utf8, isValidUTF8: isValidUTF8)
+            ?? (isValidUTF8 ? String(validUTF8: utf8) : String(decoding: utf8, as: UTF8.self))
     }
 
-    /// The collapsed text, or nil (`.none`) when `utf8` needs no change.
-    private static func collapsedIfChanged(_ utf8: UnsafeBufferPointer<UInt8>) -> String?? {
+    /// The collapsed text, or nil (`.none`) when `utf8` needs no change. (Collapsing ASCII white space
+    /// keeps valid UTF-8 valid.)
+    private static func collapsedIfChanged(_ utf8: UnsafeBufferPointer<UInt8>, isValidUTF8: Bool) -> String?? {
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D }
+        func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+            isValidUTF8 ? String(validUTF8: bytes) : String(decoding: bytes, as: UTF8.self)
+        }
         var needsChange = false
         var previousWasSpace = true  // a leading space needs trimming
         for byte in utf8 {
+            if byte > 0x20 {  // most bytes: one comparison
+                previousWasSpace = false
+                continue
+            }
             let isSpaceByte = isSpace(byte)
             if isSpaceByte && (previousWasSpace || byte != 0x20) {
                 needsChange = true
@@ -52,25 +62,28 @@ struct ConversionContext {
         }
         if !needsChange {
             if previousWasSpace {  // empty, or one trailing space
-                return .some(utf8.isEmpty ? nil : String(decoding: utf8.dropLast(), as: UTF8.self))
+                return .some(utf8.isEmpty ? nil : string(UnsafeBufferPointer(rebasing: utf8.dropLast())))
             }
             return .none
         }
-        var result: [UInt8] = []
-        result.reserveCapacity(utf8.count)
-        var pendingSpace = false
-        for byte in utf8 {
-            if isSpace(byte) {
-                pendingSpace = !result.isEmpty
-                continue
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: utf8.count) { buffer -> String?? in
+            var count = 0
+            var pendingSpace = false
+            for byte in utf8 {
+                if byte <= 0x20 && isSpace(byte) {
+                    pendingSpace = count > 0
+                    continue
+                }
+                if pendingSpace {
+                    buffer[count] = 0x20
+                    count += 1
+                    pendingSpace = false
+                }
+                buffer[count] = byte
+                count += 1
             }
-            if pendingSpace {
-                result.append(0x20)
-                pendingSpace = false
-            }
-            result.append(byte)
+            return .some(count == 0 ? nil : string(UnsafeBufferPointer(rebasing: buffer[..<count])))
         }
-        return .some(result.isEmpty ? nil : String(decoding: result, as: UTF8.self))
     }
 
     /// `collapsed(_:)` of an element's text before its first child, without an intermediate String.

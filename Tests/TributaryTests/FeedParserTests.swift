@@ -326,4 +326,18 @@ import TributaryCore
         #expect(root?.children.map(\.name) == ["a", "d"])
         #expect(root?.children.map(\.tail) == ["56", ""])
     }
+
+    /// Collapsing white space: runs of ASCII spaces, tabs and line breaks become one space, the ends are
+    /// trimmed, other characters (NBSP, controls) are kept; the bytes path equals the string path.
+    @Test(arguments: [
+        ("Title", "Title"), ("  Title", "Title"), ("Title ", "Title"), ("a  b", "a b"), ("a\tb", "a b"),
+        ("\n  Café\r\n  au lait \n", "Café au lait"), (" ", nil), ("", nil), ("\n\t ", nil),
+        ("a\u{A0}b", "a\u{A0}b"), ("a\u{1}b", "a\u{1}b"), ("日本 語", "日本 語"), ("x y z ", "x y z"),
+    ] as [(String, String?)])
+    func collapsingWhiteSpace(input: String, expected: String?) {
+        #expect(ConversionContext.collapsed(input) == expected)
+        let bytes = Array(input.utf8)
+        #expect(bytes.withUnsafeBufferPointer { ConversionContext.collapsed(utf8: $0, isValidUTF8: true) } == expected)
+        #expect(bytes.withUnsafeBufferPointer { ConversionContext.collapsed(utf8: $0) } == expected)
+    }
 }
