@@ -9,10 +9,16 @@ struct ConversionContext {
     let namespaces: NamespaceClassifier
     /// Problems found while converting (unparseable dates).
     var warnings: [String] = []
+    /// The sanitizer's buffers, shared by the contexts of one document's items.
+    let sanitizerWorkspace: HTMLSanitizer.Workspace
 
-    init(options: FeedParser.Options, namespaces: NamespaceClassifier = NamespaceClassifier(coreNamespaces: NS.rssCore)) {
+    init(
+        options: FeedParser.Options, namespaces: NamespaceClassifier = NamespaceClassifier(coreNamespaces: NS.rssCore),
+        sanitizerWorkspace: HTMLSanitizer.Workspace = HTMLSanitizer.Workspace()
+    ) {
         self.options = options
         self.namespaces = namespaces
+        self.sanitizerWorkspace = sanitizerWorkspace
     }
 
     /// True when the element belongs to the document's own format rather than to an extension.
@@ -154,7 +160,7 @@ struct ConversionContext {
             guard options.sanitizesHTML, node.isValidUTF8, utf8.contains(where: { $0 > 0x20 && $0 < 0x80 }) else {
                 return cleanHTML(String(decoding: utf8, as: UTF8.self), base: base)
             }
-            return Self.trimmed(HTMLSanitizer.sanitize(utf8: utf8, base: base))
+            return Self.trimmed(HTMLSanitizer.sanitize(utf8: utf8, base: base, workspace: sanitizerWorkspace))
         }
     }
 

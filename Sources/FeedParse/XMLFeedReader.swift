@@ -90,6 +90,7 @@ struct XMLFeedReader {
         var dialect: Dialect?
         var namespaces = NamespaceClassifier(coreNamespaces: [])
         var itemWarnings: [String] = []
+        let workspace = HTMLSanitizer.Workspace()
         let result = input.bytes.withUnsafeBytes { bytes in
             parser.parse(bytes, encoding: input.encoding, isValidUTF8: input.isUTF8, shortcutsCDATA: shortcutsCDATA) {
                 record, root in
@@ -101,7 +102,7 @@ struct XMLFeedReader {
                     }
                 }
                 guard let dialect, Self.isItem(record, in: dialect, namespaces: namespaces) else { return }
-                var context = ConversionContext(options: options, namespaces: namespaces)
+                var context = ConversionContext(options: options, namespaces: namespaces, sanitizerWorkspace: workspace)
                 items.append(ParsedItem())
                 context.convertItem(record, dialect: dialect, into: &items[items.count - 1])
                 itemWarnings.append(contentsOf: context.warnings)

@@ -42,28 +42,49 @@ public enum HTMLSanitizer {
     /// `sanitize(utf8:resolve:)` with relative URLs resolved against `base` by `URLReference.resolve`.
     ///
     /// An absolute `http` or `https` URL of printable ASCII without a reference is copied as it stands:
-    /// resolving it against any base, normalizing and checking it give it back unchanged.
-    public static func sanitize(utf8: UnsafeBufferPointer<UInt8>, base: String?) -> String {
+    /// resolving it against any base, normalizing and checking it give it back unchanged. A caller that
+    /// sanitizes many fields passes a `workspace`, whose buffers the calls reuse.
+    public static func sanitize(utf8: UnsafeBufferPointer<UInt8>, base: String?, workspace: Workspace? = nil) -> String {
         guard needsSanitizing(utf8) else { return String(validUTF8: utf8) }
-        return sanitizing(utf8, resolvesAgainstBase: true) { URLReference.resolve($0, against: base) }
+        return sanitizing(utf8, urls: .base(base), workspace: workspace ?? Workspace())
+    }
+
+    /// Storage one caller reuses across `sanitize(utf8:base:workspace:)` calls, one call at a time: the
+    /// output buffer, a tag's attribute list and scratch bytes. Without it every call allocates both, and the output
+    /// buffer, as large as the field, also made malloc consolidate its free lists.
+    public final class Workspace {
+        @exclusivity(unchecked) var output = GrowableBytes(capacity: 4096)
+        @exclusivity(unchecked) var attributes: [ScannedAttribute] = []
+        @exclusivity(unchecked) var scratch: [UInt8] = []
+
+        public init() {}
+    }
+
+    /// How URLs in attributes are resolved: against a base by `URLReference.resolve` (which lets
+    /// printable absolute web URLs through as they stand), or by the caller's function.
+    enum URLResolution {
+        case base(String?)
+        case custom((String) -> String?)
+    }
+
+    private static func sanitizing(_ source: UnsafeBufferPointer<UInt8>, resolve: (String) -> String?) -> String {
+        withoutActuallyEscaping(resolve) { resolve in sanitizing(source, urls: .custom(resolve), workspace: Workspace()) }
     }
 
     private static func sanitizing(
-        _ source: UnsafeBufferPointer<UInt8>, resolvesAgainstBase: Bool = false, resolve: (String) -> String?
+        _ source: UnsafeBufferPointer<UInt8>, urls: URLResolution, workspace: Workspace
     ) -> String {
         // The bookkeeping tables live on the stack: their sizes are fixed, so no allocation per call.
-        withoutActuallyEscaping(resolve) { resolve in
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: indices.count) { innermost in
-                withUnsafeTemporaryAllocation(of: OpenElement.self, capacity: maxDepth) { stack in
-                    innermost.initialize(repeating: -1)
-                    var run = SanitizerRun(
-                        source: source, innermost: innermost, stack: stack, resolve: resolve,
-                        resolvesAgainstBase: resolvesAgainstBase)
-                    while let token = run.tokenizer.nextScanned() { run.handle(token) }
-                    run.closeAll()
-                    // Valid: pieces of valid input at ASCII boundaries, ASCII markup, decoded references and URLs.
-                    return run.output.withBytes { String(validUTF8: $0) }
-                }
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: indices.count) { innermost in
+            withUnsafeTemporaryAllocation(of: OpenElement.self, capacity: maxDepth) { stack in
+                innermost.initialize(repeating: -1)
+                var run = SanitizerRun(
+                    source: source, innermost: innermost, stack: stack, urls: urls, workspace: workspace)
+                while let token = run.tokenizer.nextScanned() { run.handle(token) }
+                run.closeAll()
+                workspace.attributes = run.tokenizer.takeAttributeStorage()
+                // Valid: pieces of valid input at ASCII boundaries, ASCII markup, decoded references and URLs.
+                return workspace.output.withBytes { String(validUTF8: $0) }
             }
         }
     }
@@ -93,14 +114,21 @@ private struct OpenElement {
 }
 
 /// The state of one `HTMLSanitizer.sanitize` call.
-private struct SanitizerRun: ~Copyable {
+private struct SanitizerRun {
     let source: UnsafeBufferPointer<UInt8>
     var tokenizer: HTMLByteTokenizer
-    let resolve: (String) -> String?
-    /// Whether `resolve` is `URLReference.resolve` against a base (see `HTMLSanitizer.sanitize(utf8:base:)`).
-    let resolvesAgainstBase: Bool
-    var output: GrowableBytes
-    var scratch: [UInt8] = []
+    let urls: HTMLSanitizer.URLResolution
+    let workspace: HTMLSanitizer.Workspace
+    /// The workspace's output buffer, emptied for this run, and its scratch bytes for one reference or URL.
+    /// (Nonmutating: they are the workspace's, so using both at once is no overlapping access to the run.)
+    var output: GrowableBytes {
+        _read { yield workspace.output }
+        nonmutating _modify { yield &workspace.output }
+    }
+    var scratch: [UInt8] {
+        _read { yield workspace.scratch }
+        nonmutating _modify { yield &workspace.scratch }
+    }
     /// The open elements, `depth` of them, in storage for `HTMLSanitizer.maxDepth`: only that many are
     /// ever open (deeper start tags are dropped).
     let stack: UnsafeMutableBufferPointer<OpenElement>
@@ -118,16 +146,26 @@ private struct SanitizerRun: ~Copyable {
 
     init(
         source: UnsafeBufferPointer<UInt8>, innermost: UnsafeMutableBufferPointer<Int>,
-        stack: UnsafeMutableBufferPointer<OpenElement>, resolve: @escaping (String) -> String?,
-        resolvesAgainstBase: Bool
+        stack: UnsafeMutableBufferPointer<OpenElement>, urls: HTMLSanitizer.URLResolution,
+        workspace: HTMLSanitizer.Workspace
     ) {
         self.source = source
         self.innermost = innermost
         self.stack = stack
-        self.tokenizer = HTMLByteTokenizer(source: source)
-        self.resolve = resolve
-        self.resolvesAgainstBase = resolvesAgainstBase
-        output = GrowableBytes(capacity: source.count + source.count / 16)
+        self.urls = urls
+        self.workspace = workspace
+        workspace.output.removeAll()
+        let attributes = workspace.attributes
+        workspace.attributes = []  // the tokenizer's copy is then the only one: no copy on write
+        self.tokenizer = HTMLByteTokenizer(source: source, attributeStorage: attributes)
+    }
+
+    /// Resolves a URL found in an attribute as `urls` says.
+    static func resolved(_ url: String, _ urls: HTMLSanitizer.URLResolution) -> String? {
+        switch urls {
+        case .base(let base): return URLReference.resolve(url, against: base)
+        case .custom(let resolve): return resolve(url)
+        }
     }
 
     mutating func handle(_ token: ScannedToken) {
@@ -265,7 +303,7 @@ private struct SanitizerRun: ~Copyable {
                 }
             } else {
                 guard let range = attribute.valueRange else { continue }
-                if resolvesAgainstBase, kind != .srcset, HTMLSanitizer.isPrintableWebURL(source, range) {
+                if case .base = urls, kind != .srcset, HTMLSanitizer.isPrintableWebURL(source, range) {
                     // Most URLs in feeds: resolving, normalizing and checking give them back unchanged.
                     hasSource = hasSource || allowed[slot].isSource
                     appendAttributeStart(allowed[slot].nameBytes)
@@ -275,6 +313,8 @@ private struct SanitizerRun: ~Copyable {
                     continue
                 }
                 let checked: String?
+                let urls = urls
+                let resolve = { (url: String) in Self.resolved(url, urls) }
                 if kind != .srcset, let plain = HTMLSanitizer.plainWebURL(source, range) {
                     checked = HTMLSanitizer.resolvedSafeURL(plain, resolve: resolve)
                 } else {

@@ -131,10 +131,23 @@ struct HTMLByteTokenizer {
     /// The storage is reused from tag to tag.
     private(set) var attributes: [ScannedAttribute] = []
 
-    init(source: UnsafeBufferPointer<UInt8>, position: Int = 0, pendingRawText: PendingRawText? = nil) {
+    /// - Parameter attributeStorage: an array whose capacity `attributes` reuses (its elements are dropped).
+    init(
+        source: UnsafeBufferPointer<UInt8>, position: Int = 0, pendingRawText: PendingRawText? = nil,
+        attributeStorage: [ScannedAttribute] = []
+    ) {
         self.source = source
         self.position = position
         self.pendingRawText = pendingRawText
+        attributes = attributeStorage
+        attributes.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands over the storage of `attributes`, for a later tokenizer to reuse.
+    mutating func takeAttributeStorage() -> [ScannedAttribute] {
+        var storage: [ScannedAttribute] = []
+        swap(&storage, &attributes)
+        return storage
     }
 
     /// Returns the next token, or nil at the end of the input.
