@@ -48,8 +48,9 @@ enum HTMLWriter {
     }
 
     /// The first byte at or after `index` that `appendEscaped` acts on (a C0 control, tab and line breaks
-    /// included, `&`, `<`, `>`, `"` or 0xEF), or the start of the last partial word, from which the
-    /// caller goes on byte by byte. Bytes are tested eight at a time in a UInt64.
+    /// included, `&`, `<`, `>`, `"` or 0xEF), or `end`. Bytes are tested eight at a time in a UInt64. In
+    /// the last word, which overlaps bytes before `index`, a borrow from one of those can flag a byte that
+    /// is none of these: the caller looks at the byte it gets before acting.
     private static func firstSpecialByte(in source: UnsafeBufferPointer<UInt8>, from index: Int, to end: Int) -> Int {
         guard let base = source.baseAddress else { return index }
         var index = index
@@ -67,7 +68,17 @@ enum HTMLWriter {
             if special != 0 { return index &+ special.trailingZeroBitCount >> 3 }
             index &+= 8
         }
-        return index
+        // The tail: the word ending at `end`, its bytes before `index` masked off (they may be ones
+        // already handled), so no byte-by-byte loop.
+        guard index < end, end >= 8 else { return index }
+        let start = end &- 8
+        let word = UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self)
+        let control = (word &- ones &* 0x20) & ~word & high
+        var special =
+            control | zeroByte(word ^ (ones &* 0x26)) | zeroByte(word ^ (ones &* 0x3C))
+            | zeroByte(word ^ (ones &* 0x3E)) | zeroByte(word ^ (ones &* 0x22)) | zeroByte(word ^ (ones &* 0xEF))
+        special &= ~0 << UInt64((index &- start) &* 8)
+        return special == 0 ? end : start &+ special.trailingZeroBitCount >> 3
     }
 
     /// Appends `source[range]` with character references decoded, then escaped as by `appendEscaped(_:_:to:)`.

@@ -286,4 +286,53 @@ import Testing
         #expect(!HTMLSanitizer.mayContainURLAttribute(html))
         #expect(HTMLSanitizer.mayContainURLAttribute("<a HREF \n= x>"))
     }
+
+    /// The word-at-a-time escaper against a byte-by-byte one, for text of every length up to 40 with a
+    /// special byte (or a pair) at every position, inside a larger buffer so that the last word reaches
+    /// back over bytes before the range (where a flagged byte must not leak in).
+    @Test func escapingMatchesAByteByByteEscaper() {
+        func naive(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+            var output: [UInt8] = []
+            var index = bytes.startIndex
+            while index < bytes.endIndex {
+                let byte = bytes[index]
+                if byte == 0xEF, index + 2 < bytes.endIndex, bytes[index + 1] == 0xBF, bytes[index + 2] & 0xFE == 0xBE {
+                    index += 3
+                    continue
+                }
+                switch byte {
+                case UInt8(ascii: "&"): output += Array("&amp;".utf8)
+                case UInt8(ascii: "<"): output += Array("&lt;".utf8)
+                case UInt8(ascii: ">"): output += Array("&gt;".utf8)
+                case UInt8(ascii: "\""): output += Array("&quot;".utf8)
+                case 0x09, 0x0A, 0x0D: output.append(byte)
+                case ..<0x20: break
+                default: output.append(byte)
+                }
+                index += 1
+            }
+            return output
+        }
+        let specials: [[UInt8]] = [[0x26], [0x3C], [0x3E], [0x22], [0x01], [0x0A], [0x20], [0x27], [0x0A, 0x20],
+                                   [0x26, 0x27], [0xEF, 0xBF, 0xBE], [0xEF, 0xBC, 0x8C], [0xC3, 0xA9]]
+        var mismatches: [String] = []
+        for length in 0...40 {
+            for special in specials {
+                for position in 0...length {
+                    var text = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    text.insert(contentsOf: special, at: position)
+                    for prefix in [0, 3, 9] {
+                        let buffer = [UInt8](repeating: UInt8(ascii: "&"), count: prefix) + text
+                        var output = GrowableBytes()
+                        buffer.withUnsafeBufferPointer {
+                            HTMLWriter.appendEscaped($0, prefix..<buffer.count, to: &output)
+                        }
+                        let escaped = output.withBytes { Array($0) }
+                        if escaped != naive(buffer[prefix...]) { mismatches.append("\(text) after \(prefix)") }
+                    }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(3))")
+    }
 }
