@@ -7,6 +7,13 @@ extension HTMLSanitizer {
     ///
     /// Complexity: O(n).
     public static func plainText(_ html: String) -> String {
+        // Without '<' or '&' the text is one text token with nothing to decode: only its white space
+        // changes (most titles marked as HTML are such text).
+        var html = html
+        let plain: String? = html.withUTF8 { bytes in
+            bytes.contains { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "&") } ? nil : collapsingWhitespace(bytes)
+        }
+        if let plain { return plain }
         let bytes = Array(html.utf8)
         return bytes.withUnsafeBufferPointer { source in
             var tokenizer = HTMLByteTokenizer(source: source)
@@ -74,62 +81,65 @@ extension HTMLSanitizer {
 
     /// Collapses whitespace runs to one space, trims, and drops characters illegal in XML 1.0.
     static func collapsingWhitespace(_ text: [UInt8]) -> String {
-        text.withUnsafeBufferPointer { bytes in
-            String(unsafeUninitializedCapacity: bytes.count) { output in
-                var count = 0
-                var hasPendingSpace = false
-                var index = 0
-                while index < bytes.count {
-                    let byte = bytes[index]
-                    if byte > 0x20 && byte < 0x80 {  // the common case: ASCII text
-                        if hasPendingSpace {
-                            if count > 0 {
-                                output[count] = UInt8(ascii: " ")
-                                count += 1
-                            }
-                            hasPendingSpace = false
-                        }
-                        output[count] = byte
-                        count += 1
-                        index += 1
-                        continue
-                    }
-                    var length = 1
-                    var isSpace = false
-                    var isDropped = false
-                    if byte.isHTMLWhitespace {
-                        isSpace = true
-                    } else if byte < 0x20 {
-                        isDropped = true  // other C0 controls
-                    } else if byte == 0xC2, index + 1 < bytes.count, bytes[index + 1] == 0xA0 {
-                        isSpace = true
-                        length = 2
-                    } else if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80,
-                        bytes[index + 2] & 0xFE == 0xA8
-                    {
-                        isSpace = true  // U+2028, U+2029
-                        length = 3
-                    } else if byte == 0xEF, index + 2 < bytes.count, bytes[index + 1] == 0xBF,
-                        bytes[index + 2] & 0xFE == 0xBE
-                    {
-                        isDropped = true  // U+FFFE, U+FFFF
-                        length = 3
-                    }
-                    if isSpace {
-                        hasPendingSpace = true
-                    } else if !isDropped {
-                        if hasPendingSpace, count > 0 {
+        text.withUnsafeBufferPointer { collapsingWhitespace($0) }
+    }
+
+    /// `collapsingWhitespace(_:)` of bytes in a buffer.
+    static func collapsingWhitespace(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: bytes.count) { output in
+            var count = 0
+            var hasPendingSpace = false
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte > 0x20 && byte < 0x80 {  // the common case: ASCII text
+                    if hasPendingSpace {
+                        if count > 0 {
                             output[count] = UInt8(ascii: " ")
                             count += 1
                         }
                         hasPendingSpace = false
-                        output[count] = byte
+                    }
+                    output[count] = byte
+                    count += 1
+                    index += 1
+                    continue
+                }
+                var length = 1
+                var isSpace = false
+                var isDropped = false
+                if byte.isHTMLWhitespace {
+                    isSpace = true
+                } else if byte < 0x20 {
+                    isDropped = true  // other C0 controls
+                } else if byte == 0xC2, index + 1 < bytes.count, bytes[index + 1] == 0xA0 {
+                    isSpace = true
+                    length = 2
+                } else if byte == 0xE2, index + 2 < bytes.count, bytes[index + 1] == 0x80,
+                    bytes[index + 2] & 0xFE == 0xA8
+                {
+                    isSpace = true  // U+2028, U+2029
+                    length = 3
+                } else if byte == 0xEF, index + 2 < bytes.count, bytes[index + 1] == 0xBF,
+                    bytes[index + 2] & 0xFE == 0xBE
+                {
+                    isDropped = true  // U+FFFE, U+FFFF
+                    length = 3
+                }
+                if isSpace {
+                    hasPendingSpace = true
+                } else if !isDropped {
+                    if hasPendingSpace, count > 0 {
+                        output[count] = UInt8(ascii: " ")
                         count += 1
                     }
-                    index += length
+                    hasPendingSpace = false
+                    output[count] = byte
+                    count += 1
                 }
-                return count
+                index += length
             }
+            return count
         }
     }
 }

@@ -233,6 +233,9 @@ import Testing
         ("\u{2028}line\u{2029}sep\u{A0}", "line sep"),
         ("", ""),
         ("<p>   </p>", ""),
+        // Without '<' or '&' (the shortcut): white space still collapses, controls still go.
+        ("  Plain\t\ttitle \n", "Plain title"),
+        ("\u{2028}plain\u{A0}\u{A0}text\u{1}\u{FFFF} ", "plain text"),
     ])
     func plainText(html: String, expected: String) {
         #expect(HTMLSanitizer.plainText(html) == expected)
