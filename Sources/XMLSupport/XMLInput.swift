@@ -262,24 +262,29 @@ public struct XMLInput {
                     index += 1
                     continue
                 }
-                let length: Int
-                var lower: UInt8 = 0x80
-                var upper: UInt8 = 0xBF
-                switch lead {
-                case 0xC2...0xDF: length = 2
-                case 0xE0: length = 3; lower = 0xA0
-                case 0xE1...0xEC, 0xEE...0xEF: length = 3
-                case 0xED: length = 3; upper = 0x9F
-                case 0xF0: length = 4; lower = 0x90
-                case 0xF1...0xF3: length = 4
-                case 0xF4: length = 4; upper = 0x8F
-                default: return false
+                // Two- and three-byte sequences (Latin, Cyrillic, Greek; CJK and punctuation) first, their
+                // continuation bytes tested without a loop.
+                if lead >= 0xC2, lead <= 0xDF {
+                    guard index + 1 < count, base[index + 1] & 0xC0 == 0x80 else { return false }
+                    index += 2
+                    continue
                 }
-                guard index + length <= count else { return false }
+                if lead & 0xF0 == 0xE0 {
+                    guard index + 2 < count else { return false }
+                    let second = base[index + 1]
+                    let lower: UInt8 = lead == 0xE0 ? 0xA0 : 0x80  // no overlong forms
+                    let upper: UInt8 = lead == 0xED ? 0x9F : 0xBF  // no surrogates
+                    guard second >= lower, second <= upper, base[index + 2] & 0xC0 == 0x80 else { return false }
+                    index += 3
+                    continue
+                }
+                guard lead >= 0xF0, lead <= 0xF4, index + 3 < count else { return false }
                 let second = base[index + 1]
-                guard second >= lower, second <= upper else { return false }
-                for offset in 2..<max(length, 2) where base[index + offset] & 0xC0 != 0x80 { return false }
-                index += length
+                let lower: UInt8 = lead == 0xF0 ? 0x90 : 0x80  // no overlong forms
+                let upper: UInt8 = lead == 0xF4 ? 0x8F : 0xBF  // nothing above U+10FFFF
+                guard second >= lower, second <= upper, base[index + 2] & 0xC0 == 0x80, base[index + 3] & 0xC0 == 0x80
+                else { return false }
+                index += 4
             }
             return true
         }
