@@ -304,22 +304,54 @@ public struct XMLInput {
     }
 
     static func windows1252ToUTF8(_ bytes: [UInt8]) -> [UInt8] {
-        let table = windows1252UTF8
-        return [UInt8](unsafeUninitializedCapacity: bytes.count * 3) { output, count in
-            count = 0
-            for byte in bytes {
-                if byte < 0x80 {
-                    output[count] = byte
-                    count += 1
-                    continue
-                }
-                let entry = Int(byte - 0x80) * 3
-                for offset in 0..<3 where table[entry + offset] != 0 {
-                    output[count] = table[entry + offset]
-                    count += 1
+        [UInt8](unsafeUninitializedCapacity: bytes.count * 3) { output, count in
+            bytes.withUnsafeBufferPointer { input in
+                windows1252UTF8.withUnsafeBufferPointer { table in
+                    // Never nil: every windows-1252 byte has a character here.
+                    count = copyingASCIIWords(input, to: output) { byte, written in
+                        let entry = Int(byte - 0x80) * 3  // two or three bytes, the unused third zero
+                        output[written] = table[entry]
+                        output[written + 1] = table[entry + 1]
+                        if table[entry + 2] == 0 { return 2 }
+                        output[written + 2] = table[entry + 2]
+                        return 3
+                    }!
                 }
             }
         }
+    }
+
+    /// Copies `input` to `output`, ASCII eight bytes at a time, each other byte written by `convert`
+    /// (given it and the output offset, it returns how many bytes it wrote, or nil to stop); returns the
+    /// count written, or nil when `convert` stopped.
+    static func copyingASCIIWords(
+        _ input: UnsafeBufferPointer<UInt8>, to output: UnsafeMutableBufferPointer<UInt8>,
+        converting convert: (UInt8, Int) -> Int?
+    ) -> Int? {
+        guard let source = input.baseAddress, let target = output.baseAddress else { return 0 }
+        var index = 0
+        var written = 0
+        while index < input.count {
+            if index + 8 <= input.count {
+                let word = UnsafeRawPointer(source + index).loadUnaligned(as: UInt64.self)
+                if word & 0x8080_8080_8080_8080 == 0 {
+                    UnsafeMutableRawPointer(target + written).storeBytes(of: word, as: UInt64.self)
+                    index += 8
+                    written += 8
+                    continue
+                }
+            }
+            let byte = source[index]
+            index += 1
+            if byte < 0x80 {
+                target[written] = byte
+                written += 1
+            } else {
+                guard let length = convert(byte, written) else { return nil }
+                written += length
+            }
+        }
+        return written
     }
 
     /// `bytes` converted from `encoding` to UTF-8 by iconv, or nil when iconv does not know the encoding
@@ -401,21 +433,34 @@ public struct XMLInput {
     static func transcoded(_ bytes: [UInt8], by table: SingleByteTable) -> [UInt8]? {
         let longest = table.lengths.max() ?? 0
         var isDefined = true
-        let output = [UInt8](unsafeUninitializedCapacity: bytes.count * longest) { output, count in
+        let output = [UInt8](unsafeUninitializedCapacity: bytes.count * max(longest, 1)) { output, count in
             table.utf8.withUnsafeBufferPointer { utf8 in
                 table.lengths.withUnsafeBufferPointer { lengths in
-                    var written = 0
-                    for byte in bytes {
-                        let length = lengths[Int(byte)]
-                        if length == 0 {
-                            isDefined = false
-                            break
+                    bytes.withUnsafeBufferPointer { input in
+                        func convert(_ byte: UInt8, _ written: Int) -> Int? {
+                            let length = lengths[Int(byte)]
+                            guard length > 0 else { return nil }
+                            let from = utf8.baseAddress! + Int(byte) * 8
+                            for offset in 0..<length { output[written + offset] = from[offset] }
+                            return length
                         }
-                        let from = utf8.baseAddress! + Int(byte) * 8
-                        for offset in 0..<length { output[written + offset] = from[offset] }
-                        written += length
+                        // ASCII words are copied as they stand when the encoding keeps ASCII (nearly all do).
+                        let keepsASCII = (0..<0x80).allSatisfy { lengths[$0] == 1 && utf8[$0 * 8] == UInt8($0) }
+                        var written: Int? = 0
+                        if keepsASCII {
+                            written = copyingASCIIWords(input, to: output, converting: convert)
+                        } else {
+                            for byte in input {
+                                guard let length = convert(byte, written!) else {
+                                    written = nil
+                                    break
+                                }
+                                written! += length
+                            }
+                        }
+                        isDefined = written != nil
+                        count = written ?? 0
                     }
-                    count = isDefined ? written : 0
                 }
             }
         }

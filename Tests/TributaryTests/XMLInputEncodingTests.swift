@@ -63,6 +63,11 @@ import Testing
         // Every windows-1252 byte, unused ones (0x81, 0x8D, 0x8F, 0x90, 0x9D) kept as the C1 controls.
         let all = [UInt8](0x20...0xFF)
         let decoded = String(decoding: XMLInput.windows1252ToUTF8(all), as: UTF8.self)
+        // ASCII runs of every length between other bytes (copied by words) give what byte-by-byte conversion gives.
+        let mixed: [UInt8] = (0..<5_000).map { (index: Int) -> UInt8 in
+            index % 13 < index % 9 ? UInt8(0x41 + index % 26) : UInt8(0x80 + index % 128)
+        }
+        #expect(XMLInput.windows1252ToUTF8(mixed) == mixed.flatMap { XMLInput.windows1252ToUTF8([$0]) })
         #expect(decoded.unicodeScalars.count == all.count)
         #expect(decoded.contains("€\u{81}‚ƒ„…†‡ˆ‰Š‹Œ\u{8D}Ž\u{8F}\u{90}‘’“”•–—˜™š›œ\u{9D}žŸ\u{A0}¡"))
         #expect(decoded.hasSuffix("ÿ"))
@@ -119,7 +124,10 @@ import Testing
                 #expect(XMLInput.transcoded([0x41, byte, 0x42], by: table) == byIconv, "\(encoding) byte \(byte)")
             }
             // A large document (the table's path) against iconv over pieces small enough for iconv's path.
-            let large = (0..<20_000).map { UInt8(truncatingIfNeeded: $0 % 64 + 0xC0) }
+            // (ASCII runs of every length up to ten between other bytes: the table's path copies ASCII by words.)
+            let large: [UInt8] = (0..<20_000).map { (index: Int) -> UInt8 in
+                index % 17 < index % 11 ? UInt8(0x61 + index % 26) : UInt8(0xC0 + index % 64)
+            }
             let pieces = stride(from: 0, to: large.count, by: 2_000).map {
                 XMLInput.transcodedToUTF8(Array(large[$0..<$0 + 2_000]), from: encoding)
             }
