@@ -5,8 +5,7 @@ extension String {
     /// Pure Swift and allocation-free when nothing is trimmed; much cheaper than Foundation's
     /// `trimmingCharacters(in:)`, which bridges through `NSString` and UTF-16 on Linux.
     public var trimmingWhitespace: String {
-        let utf8 = self.utf8
-        guard let first = utf8.first, let last = utf8.last else { return self }
+        guard let (first, last) = utf8Ends else { return self }
         // Fast path: an ASCII non-space byte at both ends means there is nothing to trim.
         if first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return self }
         let scalars = unicodeScalars
@@ -19,7 +18,7 @@ extension String {
     /// tab and the space separators), keeping line breaks.
     public var trimmingSpaces: String {
         // Fast path, as in `trimmingWhitespace`: an ASCII non-space byte at both ends.
-        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 {
+        if let (first, last) = utf8Ends, first > 0x20, first < 0x80, last > 0x20, last < 0x80 {
             return self
         }
         func isSpace(_ scalar: Unicode.Scalar) -> Bool {
@@ -30,5 +29,16 @@ extension String {
         let end = scalars.lastIndex(where: { !isSpace($0) })!
         if start == scalars.startIndex, scalars.index(after: end) == scalars.endIndex { return self }
         return String(scalars[start...end])
+    }
+
+    /// The first and last UTF-8 bytes, nil for the empty string: read from the string's storage, where
+    /// `utf8.last` stepped back through the view one call at a time.
+    package var utf8Ends: (first: UInt8, last: UInt8)? {
+        let ends = utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.isEmpty ? nil : (first: bytes[0], last: bytes[bytes.count - 1])
+        }
+        if let ends { return ends }
+        guard let first = utf8.first, let last = utf8.last else { return nil }
+        return (first, last)
     }
 }

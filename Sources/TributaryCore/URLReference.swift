@@ -102,7 +102,7 @@ public enum URLReference {
 
     /// The string without surrounding whitespace and control characters.
     static func trimmed(_ s: String) -> Substring {
-        if let first = s.utf8.first, let last = s.utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
+        if let (first, last) = s.utf8Ends, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
             return s[...]
         }
         let scalars = s.unicodeScalars
