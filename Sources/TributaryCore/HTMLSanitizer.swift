@@ -56,6 +56,9 @@ public enum HTMLSanitizer {
         @exclusivity(unchecked) var output = GrowableBytes(capacity: 4096)
         @exclusivity(unchecked) var attributes: [ScannedAttribute] = []
         @exclusivity(unchecked) var scratch: [UInt8] = []
+        let rules = HTMLSanitizer.tagRules
+        let actions = HTMLSanitizer.tagActions
+        let indices = HTMLSanitizer.indices
 
         public init() {}
     }
@@ -140,9 +143,11 @@ private struct SanitizerRun {
     var skippedElement: Int?
     var isSkippedElementForeign = false
     var skippedDepth = 0
-    let rules = HTMLSanitizer.tagRules
-    let actions = HTMLSanitizer.tagActions
-    let indices = HTMLSanitizer.indices
+    /// The allowlist and its bookkeeping, borrowed from the workspace (copies here cost a retain and a
+    /// release each per call).
+    var rules: [HTMLTagRule] { _read { yield workspace.rules } }
+    var actions: HTMLNameTable<HTMLTagAction> { _read { yield workspace.actions } }
+    var indices: HTMLSanitizer.Indices { _read { yield workspace.indices } }
 
     init(
         source: UnsafeBufferPointer<UInt8>, innermost: UnsafeMutableBufferPointer<Int>,
