@@ -95,55 +95,36 @@ final class NamespaceClassifier {
 
     /// What a core child of an RSS item is; names match case-insensitively, as lenient readers (iTunes) do.
     func rssItemElement(_ node: XMLNode) -> ItemElement {
-        let number = node.nameNumber
-        if number < rssElements.count, let known = rssElements[number] { return known }
-        let element: ItemElement
-        switch node.lowercasedName {
-        case "title": element = .title
-        case "link": element = .link
-        case "description": element = .description
-        case "guid": element = .guid
-        case "pubdate": element = .pubDate
-        case "author": element = .author
-        case "category": element = .category
-        case "tags": element = .tags
-        case "fullitem": element = .fullItem
-        case "comments": element = .comments
-        case "enclosure": element = .enclosure
-        default: element = .other
-        }
-        Self.store(element, at: number, in: &rssElements)
-        return element
+        Self.element(of: node, in: &rssElements) { Self.rssItemNames[$0.lowercasedName] ?? .other }
     }
 
     /// What a core child of an Atom entry is (names match exactly).
     func atomEntryElement(_ node: XMLNode) -> ItemElement {
-        let number = node.nameNumber
-        if number < atomElements.count, let known = atomElements[number] { return known }
-        let element: ItemElement
-        switch node.name {
-        case "id": element = .id
-        case "title": element = .title
-        case "summary": element = .summary
-        case "content": element = .content
-        case "published": element = .published
-        case "issued": element = .issued
-        case "updated": element = .updated
-        case "modified": element = .modified
-        case "created": element = .created
-        case "author": element = .author
-        case "contributor": element = .contributor
-        case "category": element = .category
-        case "link": element = .link
-        default: element = .other
-        }
-        Self.store(element, at: number, in: &atomElements)
-        return element
+        Self.element(of: node, in: &atomElements) { Self.atomEntryNames[$0.name] ?? .other }
     }
 
-    private static func store(_ element: ItemElement, at number: Int, in table: inout [ItemElement?]) {
+    private static let rssItemNames: [String: ItemElement] = [
+        "title": .title, "link": .link, "description": .description, "guid": .guid, "pubdate": .pubDate,
+        "author": .author, "category": .category, "tags": .tags, "fullitem": .fullItem, "comments": .comments,
+        "enclosure": .enclosure,
+    ]
+
+    private static let atomEntryNames: [String: ItemElement] = [
+        "id": .id, "title": .title, "summary": .summary, "content": .content, "published": .published,
+        "issued": .issued, "updated": .updated, "modified": .modified, "created": .created, "author": .author,
+        "contributor": .contributor, "category": .category, "link": .link,
+    ]
+
+    /// The element `classify` says `node` is, asked once per name number and kept in `table`.
+    private static func element(
+        of node: XMLNode, in table: inout [ItemElement?], classify: (XMLNode) -> ItemElement
+    ) -> ItemElement {
+        let number = node.nameNumber
+        if number < table.count, let known = table[number] { return known }
+        let element = classify(node)
         if number >= table.count { table.append(contentsOf: repeatElement(nil, count: number + 1 - table.count)) }
         table[number] = element
+        return element
     }
 }
 
