@@ -50,8 +50,9 @@ public enum HTMLSanitizer {
     }
 
     /// Storage one caller reuses across `sanitize(utf8:base:workspace:)` calls, one call at a time: the
-    /// output buffer, a tag's attribute list and scratch bytes. Without it every call allocates both, and the output
-    /// buffer, as large as the field, also made malloc consolidate its free lists.
+    /// output buffer, a tag's attribute list, scratch bytes, and the allowlist tables the calls borrow.
+    /// Without it every call allocates the buffers, and the output buffer, as large as the field, also
+    /// made malloc consolidate its free lists.
     public final class Workspace {
         @exclusivity(unchecked) var output = GrowableBytes(capacity: 4096)
         @exclusivity(unchecked) var attributes: [ScannedAttribute] = []
