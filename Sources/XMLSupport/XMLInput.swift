@@ -296,29 +296,21 @@ public struct XMLInput {
         0x0153, 0x9D, 0x017E, 0x0178,
     ]
 
-    /// The UTF-8 of the bytes 0x80–0xFF in windows-1252, three bytes each (the unused ones are zero).
-    private static let windows1252UTF8: [UInt8] = (0x80...0xFF).flatMap { byte -> [UInt8] in
-        let scalar = byte < 0xA0 ? windows1252High[byte - 0x80] : UInt32(byte)
-        let utf8 = Array(String(Unicode.Scalar(scalar)!).utf8)
-        return utf8 + [UInt8](repeating: 0, count: 3 - utf8.count)
-    }
+    /// windows-1252 as a `SingleByteTable`: ASCII, its characters at 0x80–0x9F (the bytes it leaves unused
+    /// stay the C1 controls, so every byte is defined), Latin-1 above.
+    private static let windows1252Table: SingleByteTable = {
+        var table = SingleByteTable()
+        for byte in 0...255 {
+            let scalar = byte >= 0x80 && byte < 0xA0 ? windows1252High[byte - 0x80] : UInt32(byte)
+            let utf8 = Array(String(Unicode.Scalar(scalar)!).utf8)
+            for (offset, unit) in utf8.enumerated() { table.utf8[byte * 8 + offset] = unit }
+            table.lengths[byte] = utf8.count
+        }
+        return table
+    }()
 
     static func windows1252ToUTF8(_ bytes: [UInt8]) -> [UInt8] {
-        [UInt8](unsafeUninitializedCapacity: bytes.count * 3) { output, count in
-            bytes.withUnsafeBufferPointer { input in
-                windows1252UTF8.withUnsafeBufferPointer { table in
-                    // Never nil: every windows-1252 byte has a character here.
-                    count = copyingASCIIWords(input, to: output) { byte, written in
-                        let entry = Int(byte - 0x80) * 3  // two or three bytes, the unused third zero
-                        output[written] = table[entry]
-                        output[written + 1] = table[entry + 1]
-                        if table[entry + 2] == 0 { return 2 }
-                        output[written + 2] = table[entry + 2]
-                        return 3
-                    }!
-                }
-            }
-        }
+        transcoded(bytes, by: windows1252Table)!  // never nil: every byte is defined
     }
 
     /// Copies `input` to `output`, ASCII eight bytes at a time, each other byte written by `convert`
