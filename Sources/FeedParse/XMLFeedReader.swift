@@ -73,7 +73,7 @@ struct XMLFeedReader {
 
     /// Parses `input`, converting each item as the stream parser completes it.
     ///
-    /// CDATA sections of a UTF-8 document go around libxml2 (see `CDATAShortcut`); that is exact for a
+    /// CDATA sections and text of a UTF-8 document go around libxml2 (see `CDATAShortcut`); that is exact for a
     /// well-formed document only, so one with an error is parsed again the usual way, for libxml2's recovery.
     private func readRecords(_ input: XMLInput) -> RecordPass {
         if input.isUTF8, options.shortcutsCDATA {

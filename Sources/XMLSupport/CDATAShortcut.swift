@@ -1,47 +1,61 @@
 import Glibc
+import TributaryCore
 
-/// CDATA sections whose content the stream parser takes straight from the document's bytes, so that
-/// libxml2 does not read them.
+/// CDATA sections and text runs whose characters the stream parser takes straight from the document's
+/// bytes, so that libxml2 does not read them.
 ///
 /// libxml2 2.9 reads a CDATA section one character at a time (`xmlParseCDSect`, `xmlCurrentChar`):
-/// in feeds, whose HTML mostly comes in CDATA, that was a fifth of all parsing instructions. Yet the
-/// content of a section is character data as it stands: no markup, no references. So `XMLByteSource`
-/// hands libxml2 each planned section as a processing instruction, `<?tributary-cdata?>`, holding only
-/// the section's line breaks (line numbers stay right), and the parser appends the section's bytes
-/// when the instruction arrives, exactly where libxml2 would have delivered them.
+/// in feeds, whose HTML mostly comes in CDATA, that was a fifth of all parsing instructions. Text it
+/// reads the same way from its first byte from 0x80 on (`xmlParseCharDataComplex`), and it delivers
+/// each reference (`&lt;`, `&#233;`: escaped HTML is full of them) on its own. Yet the content of a
+/// section is character data as it stands, and so is a run of text once its references to predefined
+/// entities and characters are replaced. So `XMLByteSource` hands libxml2 each planned section or run
+/// as a processing instruction, `<?_?>`, holding only its line breaks (line numbers stay right), and
+/// the parser appends its characters when the instruction arrives, exactly where libxml2 would have
+/// delivered them.
 ///
-/// A section is planned only when the rewrite cannot change what a reader gets:
+/// A section or run is planned only when the rewrite cannot change what a reader gets:
 /// - the document reaches libxml2 as UTF-8 (the caller decides: `XMLInput.isUTF8`), so the bytes are
 ///   the characters libxml2 would deliver;
 /// - the content has no carriage return (libxml2 would turn CR LF into LF) and no character XML
 ///   forbids (C0 controls but tab and LF, U+FFFE, U+FFFF: libxml2 reports those);
-/// - the document has no internal DTD subset and no processing instruction of that name.
+/// - a text run holds no "]]>" and no reference but to `lt`, `gt`, `amp`, `quot`, `apos` or a character
+///   XML allows (`reference(_:at:end:)`);
+/// - the document has no internal DTD subset (it could declare entities, or redefine these) and no
+///   processing instruction of that name.
 ///
 /// The plan is exact for a well-formed document: outside comments, processing instructions, CDATA
-/// sections and the DOCTYPE, every "<" starts a tag. For a document that is not, libxml2 may recover
-/// differently from the rewritten bytes, so the caller parses again without the plan when the parse
-/// reports an error (`XMLParseResult.isWellFormed`); a section found outside the root element is
-/// reported as one.
+/// sections and the DOCTYPE, every "<" starts a tag and every ">" before text ends one. For a document
+/// that is not, libxml2 may recover differently from the rewritten bytes, so the caller parses again
+/// without the plan when the parse reports an error (`XMLParseResult.isWellFormed`); an instruction
+/// found outside the root element, or one planned and never delivered, is reported as one.
 struct CDATAShortcut {
-    /// The target of the processing instruction that stands for a section.
-    /// (A StaticString: compared with libxml2's name by its bytes, without making a C string each time.)
-    static let target: StaticString = "tributary-cdata"
-    /// Sections with less content than this stay for libxml2: the instruction is not cheaper.
-    static let minimumContentBytes = 32
+    /// The target of the processing instruction that stands for a section, and the instruction's start.
+    /// One character: libxml2 looks every target up in its dictionary and scans it for a colon, which
+    /// for a name like `tributary-cdata` took about as long as the rest of the instruction.
+    static let target: StaticString = "_"
+    static let instructionStart: StaticString = "<?_"
+    /// Sections and text runs with less content than this stay for libxml2: the instruction is not cheaper.
+    static let minimumContentBytes = 16
 
+    /// A CDATA section or a run of text.
     struct Section: Equatable {
-        /// From the "<" of `<![CDATA[` to just past its `]]>`.
+        /// What the instruction replaces: a CDATA section from the "<" of `<![CDATA[` to just past its
+        /// `]]>`; a run of text, the run itself.
         var markup: Range<Int>
-        /// The content between them.
+        /// The characters: between `<![CDATA[` and `]]>`; the run.
         var content: Range<Int>
         /// Line feeds in the content.
         var lineFeeds: Int
+        /// Whether the content (text, not a CDATA section) holds references, which the parser replaces
+        /// (`appendDecoding(_:to:)`).
+        var hasReferences = false
     }
 
-    /// The planned sections, in document order.
+    /// The planned sections and runs, in document order.
     private(set) var sections: [Section] = []
 
-    /// Plans the sections of `bytes`; no section when the document has an internal DTD subset or a
+    /// Plans the sections and runs of `bytes`; none when the document has an internal DTD subset or a
     /// processing instruction named `target`.
     init(planning bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
@@ -80,6 +94,7 @@ struct CDATAShortcut {
             if nextDeclaration < index { nextDeclaration = find(UInt8(ascii: "!"), from: index) }
             if nextInstruction < index { nextInstruction = find(UInt8(ascii: "?"), from: index) }
             let start = min(nextDeclaration, nextInstruction)
+            planTextRuns(base, index..<start)
             guard start < count else { break }
             if starts(with: "<![CDATA[", at: start) {
                 let contentStart = start + 9
@@ -95,7 +110,7 @@ struct CDATAShortcut {
                 guard let close = end(of: "-->", from: start + 4) else { return }
                 index = close
             } else if starts(with: "<?", at: start) {
-                if starts(with: "<?tributary-cdata", at: start) {
+                if starts(with: Self.instructionStart, at: start) {
                     sections = []
                     return
                 }
@@ -113,6 +128,159 @@ struct CDATAShortcut {
                 index = closeIndex + 1
             }
         }
+    }
+
+    /// Plans the runs of text in `region`, a stretch of the document holding only tags and text (no
+    /// comment, instruction, section or DOCTYPE), that cost libxml2 most: those with a byte from 0x80,
+    /// which it reads one character at a time, and those with references (`&lt;`, `&#233;`: escaped
+    /// HTML), each of which it delivers on its own. A run goes from just after a ">" (or the region's
+    /// start) to the next "<".
+    private mutating func planTextRuns(_ base: UnsafePointer<UInt8>, _ region: Range<Int>) {
+        var index = region.lowerBound
+        let end = region.upperBound
+        var nextAmpersand = -1  // found from an earlier index: valid while not behind it
+        while true {
+            if nextAmpersand < index {
+                nextAmpersand =
+                    memchr(base + index, Int32(UInt8(ascii: "&")), end - index)
+                    .map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? end
+            }
+            let found = Self.firstNonASCII(base, from: index, to: nextAmpersand) ?? nextAmpersand
+            guard found < end else { return }
+            var start = found
+            while start > region.lowerBound, base[start - 1] != UInt8(ascii: ">"), base[start - 1] != UInt8(ascii: "<") {
+                start -= 1
+            }
+            if start > region.lowerBound, base[start - 1] == UInt8(ascii: "<") {
+                // Inside a tag: go on after it.
+                guard let close = memchr(base + found, Int32(UInt8(ascii: ">")), end - found) else { return }
+                index = base.distance(to: close.assumingMemoryBound(to: UInt8.self)) + 1
+                continue
+            }
+            guard let open = memchr(base + found, Int32(UInt8(ascii: "<")), end - found) else { return }
+            index = base.distance(to: open.assumingMemoryBound(to: UInt8.self))
+            planText(base, start..<index)
+        }
+    }
+
+    /// Plans the text `run` when it is long enough and holds nothing libxml2 would change or report: a
+    /// carriage return, a character XML forbids, "]]>", a reference other than to a predefined entity or
+    /// an allowed character.
+    private mutating func planText(_ base: UnsafePointer<UInt8>, _ run: Range<Int>) {
+        guard run.count >= Self.minimumContentBytes else { return }
+        let text = UnsafeBufferPointer(start: base + run.lowerBound, count: run.count)
+        var hasReferences = false
+        var index = run.lowerBound
+        while index < run.upperBound,
+            let ampersand = memchr(base + index, Int32(UInt8(ascii: "&")), run.upperBound - index)
+        {
+            let position = base.distance(to: ampersand.assumingMemoryBound(to: UInt8.self))
+            guard let reference = Self.reference(base, at: position, end: run.upperBound) else { return }
+            hasReferences = true
+            index = reference.end
+        }
+        guard !Self.containsSectionEnd(text), let lineFeeds = Self.lineFeedsIfPlain(text) else { return }
+        sections.append(Section(markup: run, content: run, lineFeeds: lineFeeds, hasReferences: hasReferences))
+    }
+
+    /// The character a reference at `index` (its "&") stands for and the index just past its ";", when
+    /// it is one libxml2 delivers as that character: `&lt;`, `&gt;`, `&amp;`, `&quot;`, `&apos;`, or
+    /// `&#N;` / `&#xH;` for a character XML allows. Nil for anything else (another entity, a malformed or
+    /// forbidden reference), which stays for libxml2.
+    static func reference(_ base: UnsafePointer<UInt8>, at index: Int, end: Int) -> (scalar: UInt32, end: Int)? {
+        var position = index + 1
+        guard position < end else { return nil }
+        if base[position] == UInt8(ascii: "#") {
+            position += 1
+            let isHex = position < end && base[position] == UInt8(ascii: "x")
+            if isHex { position += 1 }
+            let digitsStart = position
+            var value: UInt32 = 0
+            while position < end, position - digitsStart < 8 {
+                let byte = base[position]
+                let digit: UInt32
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+                case UInt8(ascii: "a")...UInt8(ascii: "f") where isHex: digit = UInt32(byte - UInt8(ascii: "a") + 10)
+                case UInt8(ascii: "A")...UInt8(ascii: "F") where isHex: digit = UInt32(byte - UInt8(ascii: "A") + 10)
+                default: digit = 16
+                }
+                if digit == 16 { break }
+                value = value * (isHex ? 16 : 10) + digit
+                position += 1
+            }
+            guard position > digitsStart, position < end, base[position] == UInt8(ascii: ";") else { return nil }
+            switch value {
+            case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x1_0000...0x10_FFFF: return (value, position + 1)
+            default: return nil
+            }
+        }
+        func named(_ name: StaticString, _ scalar: UInt8) -> (scalar: UInt32, end: Int)? {
+            let length = name.utf8CodeUnitCount
+            guard position + length <= end, memcmp(base + position, name.utf8Start, length) == 0 else { return nil }
+            return (UInt32(scalar), position + length)
+        }
+        switch base[position] {
+        case UInt8(ascii: "l"): return named("lt;", UInt8(ascii: "<"))
+        case UInt8(ascii: "g"): return named("gt;", UInt8(ascii: ">"))
+        case UInt8(ascii: "q"): return named("quot;", UInt8(ascii: "\""))
+        case UInt8(ascii: "a"): return named("amp;", UInt8(ascii: "&")) ?? named("apos;", UInt8(ascii: "'"))
+        default: return nil
+        }
+    }
+
+    /// Appends `text`, a run planned with references, to `output` with each reference replaced by its
+    /// character's UTF-8, as libxml2 would have delivered it.
+    static func appendDecoding(_ text: UnsafeBufferPointer<UInt8>, to output: inout GrowableBytes) {
+        guard let base = text.baseAddress else { return }
+        let end = text.count
+        var index = 0
+        while index < end {
+            let stop =
+                memchr(base + index, Int32(UInt8(ascii: "&")), end - index)
+                .map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? end
+            output.append(UnsafeBufferPointer(start: base + index, count: stop - index))
+            guard stop < end, let reference = reference(base, at: stop, end: end) else { return }
+            let scalar = Unicode.Scalar(reference.scalar)!
+            for unit in UTF8.encode(scalar)! { output.append(unit) }
+            index = reference.end
+        }
+    }
+
+    /// Whether `run` holds "]]>", which text may not.
+    static func containsSectionEnd(_ run: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let base = run.baseAddress!
+        while index < run.count, let found = memchr(base + index, Int32(UInt8(ascii: "]")), run.count - index) {
+            let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            if position + 2 < run.count, base[position + 1] == UInt8(ascii: "]"), base[position + 2] == UInt8(ascii: ">") {
+                return true
+            }
+            index = position + 1
+        }
+        return false
+    }
+
+    /// The index of the first byte from 0x80 in `from..<to`, or nil.
+    static func firstNonASCII(_ base: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int? {
+        var index = from
+        while index + 32 <= end {
+            let word = UnsafeRawPointer(base + index)
+            let any = word.loadUnaligned(as: UInt64.self) | word.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                | word.loadUnaligned(fromByteOffset: 16, as: UInt64.self) | word.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+            if any & 0x8080_8080_8080_8080 != 0 { break }
+            index += 32
+        }
+        while index + 8 <= end {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080
+            if word != 0 { return index + word.trailingZeroBitCount / 8 }
+            index += 8
+        }
+        while index < end {
+            if base[index] >= 0x80 { return index }
+            index += 1
+        }
+        return nil
     }
 
     /// The number of line feeds in `content`, or nil when it holds a carriage return or a character XML forbids.

@@ -11,7 +11,7 @@ final class XMLByteSource {
 
     private let bytes: UnsafeRawBufferPointer
     private var offset = 0
-    /// Sections handed to libxml2 as `<?tributary-cdata?>` instead of as themselves (see `CDATAShortcut`).
+    /// Sections handed to libxml2 as `<?_?>` instead of as themselves (see `CDATAShortcut`).
     private let sections: [CDATAShortcut.Section]
     private var nextSection = 0
     /// How much of the instruction standing for `sections[nextSection]` was handed out; nil before it starts.
@@ -58,11 +58,11 @@ final class XMLByteSource {
         return written
     }
 
-    /// Writes what fits of the instruction standing for the next section (`<?tributary-cdata`, its line
+    /// Writes what fits of the instruction standing for the next section (`<?_`, its line
     /// feeds, `?>`); past its end, moves on to the bytes after the section.
     private func writeInstruction(into buffer: UnsafeMutableRawPointer, capacity: Int) -> Int {
         let section = sections[nextSection]
-        let head: StaticString = "<?tributary-cdata"
+        let head = CDATAShortcut.instructionStart
         let headCount = head.utf8CodeUnitCount
         let length = headCount + section.lineFeeds + 2
         var position = instructionOffset ?? 0

@@ -25,7 +25,7 @@ public struct XMLParseResult {
     public var issues: [XMLParseIssue]
     /// True when libxml2 found no well-formedness error.
     public var isWellFormed: Bool
-    /// True when some CDATA sections went around libxml2 (see `CDATAShortcut`): a result that is not
+    /// True when some CDATA sections or text went around libxml2 (see `CDATAShortcut`): a result that is not
     /// well-formed may then differ from libxml2's own recovery.
     public var shortcutCDATA = false
 }
@@ -94,11 +94,12 @@ public final class XMLStreamParser {
     private var parserContext: xmlParserCtxtPtr?
     /// Whether the document being parsed is valid UTF-8 (see `parse`).
     private var isValidUTF8 = false
-    /// The document, and the CDATA sections `XMLByteSource` hands libxml2 as instructions.
+    /// The document, and the CDATA sections and text runs `XMLByteSource` hands libxml2 as instructions.
     private var document: UnsafeRawBufferPointer?
     private var shortcutSections: [CDATAShortcut.Section] = []
     @exclusivity(unchecked) private var nextShortcutSection = 0
-    /// Set when a shortcut section arrives outside the root element, where a CDATA section is an error.
+    /// Set when a shortcut instruction arrives outside the root element, where a CDATA section or text
+    /// is an error.
     @exclusivity(unchecked) private var hasMisplacedSection = false
 
     /// Creates a parser.
@@ -131,7 +132,7 @@ public final class XMLStreamParser {
     ///     or the HTTP charset), or nil to let the document decide.
     ///   - isValidUTF8: whether `bytes` are valid UTF-8 that libxml2 reads as UTF-8 (`XMLInput.isUTF8`):
     ///     the trees' text is then valid UTF-8 too (`XMLNode.isValidUTF8`).
-    ///   - shortcutsCDATA: whether CDATA sections may go around libxml2 (`CDATAShortcut`); only with
+    ///   - shortcutsCDATA: whether CDATA sections and text may go around libxml2 (`CDATAShortcut`); only with
     ///     `isValidUTF8`.
     public func parse(
         _ bytes: UnsafeRawBufferPointer, encoding: String?, isValidUTF8: Bool = false, shortcutsCDATA: Bool = false,
@@ -186,6 +187,7 @@ public final class XMLStreamParser {
         xmlParseDocument(context)
         let isWellFormed =
             context.pointee.wellFormed != 0 && characterBytes <= maxCharacterBytes && !hasMisplacedSection
+            && nextShortcutSection == shortcutSections.count
         let root = documentTree.elements.isEmpty ? nil : XMLNode(tree: documentTree, index: 0)
         return XMLParseResult(
             root: root, issues: issues, isWellFormed: isWellFormed, shortcutCDATA: !shortcutSections.isEmpty)
@@ -420,37 +422,47 @@ public final class XMLStreamParser {
     }
 
     private func appendCharacters(_ characters: UnsafePointer<xmlChar>?, _ length: Int) {
-        guard let characters, length > 0, !stack.isEmpty else { return }
-        characterBytes += length
-        if characterBytes > maxCharacterBytes {
-            if characterBytes - length <= maxCharacterBytes {
-                issues.append(
-                    XMLParseIssue(
-                        line: Int(xmlSAX2GetLineNumber(parserContext)), column: 0,
-                        message: "entity amplification: expanded character data exceeds \(maxCharacterBytes) bytes",
-                        isFatal: true))
-                xmlStopParser(parserContext)
-            }
-            return
-        }
+        guard let characters, length > 0, !stack.isEmpty, admitsCharacters(length) else { return }
         currentTree._withUnsafeGuaranteedRef {
             $0.bytes.append(UnsafeBufferPointer(start: characters, count: length))
         }
     }
 
-    /// Appends the content of the next shortcut CDATA section when `target` is the instruction standing for it.
+    /// Counts `length` more bytes of character data; false, and the parse stopped, past the most a
+    /// document of this size may deliver.
+    private func admitsCharacters(_ length: Int) -> Bool {
+        characterBytes += length
+        guard characterBytes > maxCharacterBytes else { return true }
+        if characterBytes - length <= maxCharacterBytes {
+            issues.append(
+                XMLParseIssue(
+                    line: Int(xmlSAX2GetLineNumber(parserContext)), column: 0,
+                    message: "entity amplification: expanded character data exceeds \(maxCharacterBytes) bytes",
+                    isFatal: true))
+            xmlStopParser(parserContext)
+        }
+        return false
+    }
+
+    /// Appends the characters of the next shortcut section or text run when `target` is the instruction
+    /// standing for it.
     private func processingInstruction(target: UnsafePointer<xmlChar>?) {
         guard nextShortcutSection < shortcutSections.count, let target, let document,
             Self.isNamed(target, CDATAShortcut.target)
         else { return }
-        let content = shortcutSections[nextShortcutSection].content
+        let section = shortcutSections[nextShortcutSection]
         nextShortcutSection += 1
         guard !stack.isEmpty else {
             hasMisplacedSection = true
             return
         }
-        appendCharacters(
-            (document.baseAddress! + content.lowerBound).assumingMemoryBound(to: xmlChar.self), content.count)
+        let content = UnsafeBufferPointer(
+            start: (document.baseAddress! + section.content.lowerBound).assumingMemoryBound(to: xmlChar.self),
+            count: section.content.count)
+        guard section.hasReferences else { return appendCharacters(content.baseAddress, content.count) }
+        // References only shorten the text: the limit is checked on the length before decoding.
+        guard admitsCharacters(content.count) else { return }
+        currentTree._withUnsafeGuaranteedRef { CDATAShortcut.appendDecoding(content, to: &$0.bytes) }
     }
 
     /// Whether the NUL-terminated `name` is `expected`.
