@@ -292,20 +292,29 @@ struct CDATAShortcut {
         let count = content.count
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
+        /// Nonzero when `word` has a byte below 0x20 (exact for bytes under 0x80; bytes from 0x80 have their
+        /// high bit set and are excluded by `~word`) or a byte equal to 0xEF.
+        func flags(_ word: UInt64) -> UInt64 {
+            let control = (word &- ones &* 0x20) & ~word & highs
+            let notEF = word ^ (ones &* 0xEF)
+            return control | ((notEF &- ones) & ~notEF & highs)
+        }
         var lineFeeds = 0
         var index = 0
         while index < count {
-            if index + 8 <= count {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                // Bytes below 0x20 (exact for bytes under 0x80; bytes from 0x80 have their high bit set and
-                // are excluded by `~word`), and bytes equal to 0xEF.
-                let control = (word &- ones &* 0x20) & ~word & highs
-                let notEF = word ^ (ones &* 0xEF)
-                let isEF = (notEF &- ones) & ~notEF & highs
-                if control | isEF == 0 {
-                    index += 8
-                    continue
-                }
+            // 32 bytes at a time while nothing is found, then 8.
+            while index + 32 <= count {
+                let block = UnsafeRawPointer(base + index)
+                let found =
+                    flags(block.loadUnaligned(as: UInt64.self)) | flags(block.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                    | flags(block.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+                    | flags(block.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+                if found != 0 { break }
+                index += 32
+            }
+            if index + 8 <= count, flags(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) == 0 {
+                index += 8
+                continue
             }
             let end = min(index + 8, count)
             while index < end {

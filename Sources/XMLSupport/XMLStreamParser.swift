@@ -430,9 +430,13 @@ public final class XMLStreamParser {
 
     /// Counts `length` more bytes of character data; false, and the parse stopped, past the most a
     /// document of this size may deliver.
-    private func admitsCharacters(_ length: Int) -> Bool {
+    @inline(__always) private func admitsCharacters(_ length: Int) -> Bool {
         characterBytes += length
-        guard characterBytes > maxCharacterBytes else { return true }
+        return characterBytes <= maxCharacterBytes || refusesCharacters(length)
+    }
+
+    /// Reports the amplification once, when `length` more bytes crossed the limit, and stops the parse.
+    @inline(never) private func refusesCharacters(_ length: Int) -> Bool {
         if characterBytes - length <= maxCharacterBytes {
             issues.append(
                 XMLParseIssue(

@@ -40,19 +40,23 @@ import TributaryTestSupport
         #expect(sections.allSatisfy { String(decoding: bytes[$0.markup].suffix(3), as: UTF8.self) == "]]>" })
     }
 
-    /// A control character at every offset of a word is found (the eight-byte test).
+    /// A control character or line feed at every offset of a 32-byte block and of a word is found (the
+    /// block and word tests).
     @Test func findsAForbiddenCharacterAtEveryOffset() {
-        for offset in 0..<24 {
+        for offset in 0..<72 {
             for bad: UInt8 in [0x00, 0x08, 0x0D, 0x1F] {
-                var content = [UInt8](repeating: UInt8(ascii: "a"), count: 24)
+                var content = [UInt8](repeating: UInt8(ascii: "a"), count: 72)
                 content[offset] = bad
                 #expect(content.withUnsafeBufferPointer(CDATAShortcut.lineFeedsIfPlain) == nil, "0x\(bad) at \(offset)")
             }
-            var content = [UInt8](repeating: UInt8(ascii: "a"), count: 26)
+            var content = [UInt8](repeating: UInt8(ascii: "a"), count: 74)
             content.replaceSubrange(offset..<offset + 3, with: [0xEF, 0xBF, 0xBE])
             #expect(content.withUnsafeBufferPointer(CDATAShortcut.lineFeedsIfPlain) == nil, "U+FFFE at \(offset)")
             content.replaceSubrange(offset..<offset + 3, with: [0xEF, 0xBC, 0xA1])  // U+FF21, allowed
             #expect(content.withUnsafeBufferPointer(CDATAShortcut.lineFeedsIfPlain) == 0)
+            content[offset] = 0x0A
+            content[73 - offset / 2] = 0x0A
+            #expect(content.withUnsafeBufferPointer(CDATAShortcut.lineFeedsIfPlain) == (offset == 73 - offset / 2 ? 1 : 2))
         }
     }
 
