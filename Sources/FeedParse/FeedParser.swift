@@ -15,9 +15,10 @@ public struct FeedParser: Sendable {
         public var sanitizesHTML: Bool
         /// Maximum JSON nesting depth accepted.
         public var maxJSONDepth: Int
-        /// Let CDATA sections and text of UTF-8 documents go around libxml2 (see XMLSupport's `CDATAShortcut`).
+        /// Let CDATA sections and text of UTF-8 documents go around libxml2 (see XMLSupport's
+        /// `CharacterDataShortcut`).
         /// The result is the same either way; off only where the two are compared (tests, the fuzzer).
-        public var shortcutsCDATA = true
+        public var shortcutsCharacterData = true
 
         /// Default options.
         public init(sanitizesHTML: Bool = true, maxJSONDepth: Int = 64) {

@@ -73,17 +73,18 @@ struct XMLFeedReader {
 
     /// Parses `input`, converting each item as the stream parser completes it.
     ///
-    /// CDATA sections and text of a UTF-8 document go around libxml2 (see `CDATAShortcut`); that is exact for a
-    /// well-formed document only, so one with an error is parsed again the usual way, for libxml2's recovery.
+    /// CDATA sections and text of a UTF-8 document go around libxml2 (see `CharacterDataShortcut`); that
+    /// is exact for a well-formed document only, so one with an error is parsed again the usual way, for
+    /// libxml2's recovery.
     private func readRecords(_ input: XMLInput) -> RecordPass {
-        if input.isUTF8, options.shortcutsCDATA {
-            let pass = readRecords(input, shortcutsCDATA: true)
-            if pass.result.isWellFormed || !pass.result.shortcutCDATA { return pass }
+        if input.isUTF8, options.shortcutsCharacterData {
+            let pass = readRecords(input, shortcutsCharacterData: true)
+            if pass.result.isWellFormed || !pass.result.shortcutCharacterData { return pass }
         }
-        return readRecords(input, shortcutsCDATA: false)
+        return readRecords(input, shortcutsCharacterData: false)
     }
 
-    private func readRecords(_ input: XMLInput, shortcutsCDATA: Bool) -> RecordPass {
+    private func readRecords(_ input: XMLInput, shortcutsCharacterData: Bool) -> RecordPass {
         let parser = XMLStreamParser(documentURL: documentURL, recordNames: ["item", "entry"])
         var items: [ParsedItem] = []
         var format: ParsedFeed.Format?
@@ -92,7 +93,7 @@ struct XMLFeedReader {
         var itemWarnings: [String] = []
         let workspace = HTMLSanitizer.Workspace()
         let result = input.bytes.withUnsafeBytes { bytes in
-            parser.parse(bytes, encoding: input.encoding, isValidUTF8: input.isUTF8, shortcutsCDATA: shortcutsCDATA) {
+            parser.parse(bytes, encoding: input.encoding, isValidUTF8: input.isUTF8, shortcutsCharacterData: shortcutsCharacterData) {
                 record, root in
                 if dialect == nil {
                     format = Self.detectFormat(root)

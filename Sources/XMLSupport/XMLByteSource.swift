@@ -11,14 +11,14 @@ final class XMLByteSource {
 
     private let bytes: UnsafeRawBufferPointer
     private var offset = 0
-    /// Sections handed to libxml2 as `<?_?>` instead of as themselves (see `CDATAShortcut`).
-    private let sections: [CDATAShortcut.Section]
+    /// Sections handed to libxml2 as `<?_?>` instead of as themselves (see `CharacterDataShortcut`).
+    private let sections: [CharacterDataShortcut.Section]
     private var nextSection = 0
     /// How much of the instruction standing for `sections[nextSection]` was handed out; nil before it starts.
     private var instructionOffset: Int?
 
     /// `bytes` must stay valid until the parser context that reads from this source is freed.
-    init(_ bytes: UnsafeRawBufferPointer, replacing sections: [CDATAShortcut.Section] = []) {
+    init(_ bytes: UnsafeRawBufferPointer, replacing sections: [CharacterDataShortcut.Section] = []) {
         self.bytes = bytes
         self.sections = sections
     }
@@ -62,7 +62,7 @@ final class XMLByteSource {
     /// feeds, `?>`); past its end, moves on to the bytes after the section.
     private func writeInstruction(into buffer: UnsafeMutableRawPointer, capacity: Int) -> Int {
         let section = sections[nextSection]
-        let head = CDATAShortcut.instructionStart
+        let head = CharacterDataShortcut.instructionStart
         let headCount = head.utf8CodeUnitCount
         let length = headCount + section.lineFeeds + 2
         var position = instructionOffset ?? 0

@@ -25,9 +25,9 @@ public struct XMLParseResult {
     public var issues: [XMLParseIssue]
     /// True when libxml2 found no well-formedness error.
     public var isWellFormed: Bool
-    /// True when some CDATA sections or text went around libxml2 (see `CDATAShortcut`): a result that is not
-    /// well-formed may then differ from libxml2's own recovery.
-    public var shortcutCDATA = false
+    /// True when some CDATA sections or text went around libxml2 (see `CharacterDataShortcut`): a result
+    /// that is not well-formed may then differ from libxml2's own recovery.
+    public var shortcutCharacterData = false
 }
 
 /// Streams a document through libxml2's SAX2 interface into flat element trees (`XMLTree`).
@@ -96,7 +96,7 @@ public final class XMLStreamParser {
     private var isValidUTF8 = false
     /// The document, and the CDATA sections and text runs `XMLByteSource` hands libxml2 as instructions.
     private var document: UnsafeRawBufferPointer?
-    private var shortcutSections: [CDATAShortcut.Section] = []
+    private var shortcutSections: [CharacterDataShortcut.Section] = []
     @exclusivity(unchecked) private var nextShortcutSection = 0
     /// Set when a shortcut instruction arrives outside the root element, where a CDATA section or text
     /// is an error.
@@ -132,10 +132,11 @@ public final class XMLStreamParser {
     ///     or the HTTP charset), or nil to let the document decide.
     ///   - isValidUTF8: whether `bytes` are valid UTF-8 that libxml2 reads as UTF-8 (`XMLInput.isUTF8`):
     ///     the trees' text is then valid UTF-8 too (`XMLNode.isValidUTF8`).
-    ///   - shortcutsCDATA: whether CDATA sections and text may go around libxml2 (`CDATAShortcut`); only with
-    ///     `isValidUTF8`.
+    ///   - shortcutsCharacterData: whether CDATA sections and text may go around libxml2
+    ///     (`CharacterDataShortcut`); only with `isValidUTF8`.
     public func parse(
-        _ bytes: UnsafeRawBufferPointer, encoding: String?, isValidUTF8: Bool = false, shortcutsCDATA: Bool = false,
+        _ bytes: UnsafeRawBufferPointer, encoding: String?, isValidUTF8: Bool = false,
+        shortcutsCharacterData: Bool = false,
         onRecord: @escaping (XMLNode, XMLNode) -> Void
     ) -> XMLParseResult {
         self.onRecord = onRecord
@@ -144,7 +145,7 @@ public final class XMLStreamParser {
         recordTree = XMLTree(names: nameTable, isValidUTF8: isValidUTF8)
         recordStart = nil
         document = bytes
-        shortcutSections = shortcutsCDATA && isValidUTF8 ? CDATAShortcut(planning: bytes).sections : []
+        shortcutSections = shortcutsCharacterData && isValidUTF8 ? CharacterDataShortcut(planning: bytes).sections : []
         nextShortcutSection = 0
         hasMisplacedSection = false
         defer {
@@ -190,7 +191,7 @@ public final class XMLStreamParser {
             && nextShortcutSection == shortcutSections.count
         let root = documentTree.elements.isEmpty ? nil : XMLNode(tree: documentTree, index: 0)
         return XMLParseResult(
-            root: root, issues: issues, isWellFormed: isWellFormed, shortcutCDATA: !shortcutSections.isEmpty)
+            root: root, issues: issues, isWellFormed: isWellFormed, shortcutCharacterData: !shortcutSections.isEmpty)
     }
 
     private func installHandlers(on context: xmlParserCtxtPtr) {
@@ -452,7 +453,7 @@ public final class XMLStreamParser {
     /// standing for it.
     private func processingInstruction(target: UnsafePointer<xmlChar>?) {
         guard nextShortcutSection < shortcutSections.count, let target, let document,
-            Self.isNamed(target, CDATAShortcut.target)
+            Self.isNamed(target, CharacterDataShortcut.target)
         else { return }
         let section = shortcutSections[nextShortcutSection]
         nextShortcutSection += 1
@@ -466,7 +467,7 @@ public final class XMLStreamParser {
         guard section.hasReferences else { return appendCharacters(content.baseAddress, content.count) }
         // References only shorten the text: the limit is checked on the length before decoding.
         guard admitsCharacters(content.count) else { return }
-        currentTree._withUnsafeGuaranteedRef { CDATAShortcut.appendDecoding(content, to: &$0.bytes) }
+        currentTree._withUnsafeGuaranteedRef { CharacterDataShortcut.appendDecoding(content, to: &$0.bytes) }
     }
 
     /// Whether the NUL-terminated `name` is `expected`.

@@ -3,8 +3,8 @@
 // Built and run by scripts/fuzz.sh, not by SwiftPM. The first byte picks the target:
 //   0x00        the rest is HTML for HTMLSanitizer.sanitize; no "<script" may survive
 //   any other   the whole input is a document for FeedParser.parse (XML or JSON); no "<script" may
-//               survive in any item's summary or content, and the result is the same with the CDATA
-//               shortcut off
+//               survive in any item's summary or content, and the result is the same with the
+//               character data shortcut off
 // A crash, a sanitizer (ASan) report or a failed check is a finding; libFuzzer saves the input.
 
 import FeedParse
@@ -31,9 +31,9 @@ func fuzzSanitizer(_ bytes: UnsafeBufferPointer<UInt8>) {
 }
 
 /// The normalized JSON of the parse, or the error.
-func parsed(_ bytes: UnsafeBufferPointer<UInt8>, shortcutsCDATA: Bool) -> (feed: ParsedFeed?, outcome: String) {
+func parsed(_ bytes: UnsafeBufferPointer<UInt8>, shortcutsCharacterData: Bool) -> (feed: ParsedFeed?, outcome: String) {
     var options = FeedParser.Options()
-    options.shortcutsCDATA = shortcutsCDATA
+    options.shortcutsCharacterData = shortcutsCharacterData
     do {
         let feed = try FeedParser(options: options).parse(Array(bytes), url: "https://fuzz.example/feed.xml")
         return (feed, feed.normalizedJSON())
@@ -43,8 +43,8 @@ func parsed(_ bytes: UnsafeBufferPointer<UInt8>, shortcutsCDATA: Bool) -> (feed:
 }
 
 func fuzzParser(_ bytes: UnsafeBufferPointer<UInt8>) {
-    let (parsedFeed, outcome) = parsed(bytes, shortcutsCDATA: true)
-    check(outcome == parsed(bytes, shortcutsCDATA: false).outcome, "the CDATA shortcut changed the result")
+    let (parsedFeed, outcome) = parsed(bytes, shortcutsCharacterData: true)
+    check(outcome == parsed(bytes, shortcutsCharacterData: false).outcome, "the character data shortcut changed the result")
     guard let feed = parsedFeed else { return }
     for item in feed.items {
         check(!containsScriptTag(item.summary ?? ""), "script tag in summary: \(item.summary ?? "")")

@@ -4,20 +4,20 @@ import Testing
 import TributaryTestSupport
 @testable import XMLSupport
 
-/// CDATA sections that go around libxml2 (`CDATAShortcut`): which ones are planned, and that a parse
+/// CDATA sections that go around libxml2 (`CharacterDataShortcut`): which ones are planned, and that a parse
 /// with the shortcut gives exactly what a parse without it gives.
-@Suite struct CDATAShortcutTests {
+@Suite struct CharacterDataShortcutTests {
     static let long = String(repeating: "<p>Long enough &amp; markup</p>", count: 2)
 
-    static func plan(_ text: String) -> [CDATAShortcut.Section] {
-        Array(text.utf8).withUnsafeBytes { CDATAShortcut(planning: $0).sections }
+    static func plan(_ text: String) -> [CharacterDataShortcut.Section] {
+        Array(text.utf8).withUnsafeBytes { CharacterDataShortcut(planning: $0).sections }
     }
 
     /// The normalized JSON of `text` parsed with and without the shortcut (or the error's description).
     static func bothWays(_ bytes: [UInt8], url: String? = "https://example.com/feed") -> (with: String, without: String) {
         func parse(_ shortcut: Bool) -> String {
             var options = FeedParser.Options()
-            options.shortcutsCDATA = shortcut
+            options.shortcutsCharacterData = shortcut
             do { return try FeedParser(options: options).parse(bytes, url: url).normalizedJSON() } catch {
                 return "error: \(error)"
             }
@@ -47,16 +47,16 @@ import TributaryTestSupport
             for bad: UInt8 in [0x00, 0x08, 0x0D, 0x1F] {
                 var content = [UInt8](repeating: UInt8(ascii: "a"), count: 72)
                 content[offset] = bad
-                #expect(content.withUnsafeBufferPointer(CDATAShortcut.lineFeedsIfPlain) == nil, "0x\(bad) at \(offset)")
+                #expect(content.withUnsafeBufferPointer(CharacterDataShortcut.lineFeedsIfPlain) == nil, "0x\(bad) at \(offset)")
             }
             var content = [UInt8](repeating: UInt8(ascii: "a"), count: 74)
             content.replaceSubrange(offset..<offset + 3, with: [0xEF, 0xBF, 0xBE])
-            #expect(content.withUnsafeBufferPointer(CDATAShortcut.lineFeedsIfPlain) == nil, "U+FFFE at \(offset)")
+            #expect(content.withUnsafeBufferPointer(CharacterDataShortcut.lineFeedsIfPlain) == nil, "U+FFFE at \(offset)")
             content.replaceSubrange(offset..<offset + 3, with: [0xEF, 0xBC, 0xA1])  // U+FF21, allowed
-            #expect(content.withUnsafeBufferPointer(CDATAShortcut.lineFeedsIfPlain) == 0)
+            #expect(content.withUnsafeBufferPointer(CharacterDataShortcut.lineFeedsIfPlain) == 0)
             content[offset] = 0x0A
             content[73 - offset / 2] = 0x0A
-            #expect(content.withUnsafeBufferPointer(CDATAShortcut.lineFeedsIfPlain) == (offset == 73 - offset / 2 ? 1 : 2))
+            #expect(content.withUnsafeBufferPointer(CharacterDataShortcut.lineFeedsIfPlain) == (offset == 73 - offset / 2 ? 1 : 2))
         }
     }
 
@@ -128,7 +128,7 @@ import TributaryTestSupport
         let xml = "<rss><channel><item><title a=\"x> Zürich long enough value\">t</title></item></channel></rss>"
         #expect(Self.plan(xml).count == 1)
         let parser = XMLStreamParser(documentURL: nil, recordNames: ["item"])
-        let result = Array(xml.utf8).withUnsafeBytes { parser.parse($0, encoding: nil, isValidUTF8: true, shortcutsCDATA: true) { _, _ in } }
+        let result = Array(xml.utf8).withUnsafeBytes { parser.parse($0, encoding: nil, isValidUTF8: true, shortcutsCharacterData: true) { _, _ in } }
         #expect(!result.isWellFormed)
         let (with, without) = Self.bothWays(Array(xml.utf8))
         #expect(with == without)
@@ -148,12 +148,12 @@ import TributaryTestSupport
             let parser = XMLStreamParser(documentURL: nil, recordNames: ["entry"], maxRecordDepth: 1)
             var seen: [String] = []
             let result = Array(xml.utf8).withUnsafeBytes { bytes in
-                parser.parse(bytes, encoding: nil, isValidUTF8: true, shortcutsCDATA: shortcut) { entry, _ in
+                parser.parse(bytes, encoding: nil, isValidUTF8: true, shortcutsCharacterData: shortcut) { entry, _ in
                     seen.append("entry \(entry.line): \(entry.innerText)")
                 }
             }
             #expect(result.isWellFormed)
-            #expect(result.shortcutCDATA == shortcut)
+            #expect(result.shortcutCharacterData == shortcut)
             for child in result.root.map({ Array($0.children) }) ?? [] {
                 seen.append("\(child.name) \(child.line): \(child.text)|\(child.tail)")
             }
@@ -170,9 +170,9 @@ import TributaryTestSupport
     @Test func sectionOutsideTheRootIsNotWellFormed() {
         let xml = "<rss><channel><title>t</title></channel></rss><![CDATA[\(Self.long)]]>"
         let parser = XMLStreamParser(documentURL: nil, recordNames: ["item"])
-        let result = Array(xml.utf8).withUnsafeBytes { parser.parse($0, encoding: nil, isValidUTF8: true, shortcutsCDATA: true) { _, _ in } }
+        let result = Array(xml.utf8).withUnsafeBytes { parser.parse($0, encoding: nil, isValidUTF8: true, shortcutsCharacterData: true) { _, _ in } }
         #expect(!result.isWellFormed)
-        #expect(result.shortcutCDATA)
+        #expect(result.shortcutCharacterData)
         let (with, without) = Self.bothWays(Array(xml.utf8))
         #expect(with == without)
         #expect(with.contains("not well-formed"))
@@ -217,7 +217,7 @@ import TributaryTestSupport
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else { continue }
             let bytes = [UInt8](data)
-            if !bytes.withUnsafeBytes({ CDATAShortcut(planning: $0).sections.isEmpty }) { shortcutFiles += 1 }
+            if !bytes.withUnsafeBytes({ CharacterDataShortcut(planning: $0).sections.isEmpty }) { shortcutFiles += 1 }
             let (with, without) = Self.bothWays(bytes, url: "https://example.com/" + file)
             #expect(with == without, "\(file)")
         }

@@ -29,7 +29,7 @@ import TributaryCore
 /// that is not, libxml2 may recover differently from the rewritten bytes, so the caller parses again
 /// without the plan when the parse reports an error (`XMLParseResult.isWellFormed`); an instruction
 /// found outside the root element, or one planned and never delivered, is reported as one.
-struct CDATAShortcut {
+struct CharacterDataShortcut {
     /// The target of the processing instruction that stands for a section, and the instruction's start.
     /// One character: libxml2 looks every target up in its dictionary and scans it for a colon, which
     /// for a name like `tributary-cdata` took about as long as the rest of the instruction.
@@ -148,7 +148,9 @@ struct CDATAShortcut {
             let found = Self.firstNonASCII(base, from: index, to: nextAmpersand) ?? nextAmpersand
             guard found < end else { return }
             var start = found
-            while start > region.lowerBound, base[start - 1] != UInt8(ascii: ">"), base[start - 1] != UInt8(ascii: "<") {
+            while start > region.lowerBound, base[start - 1] != UInt8(ascii: ">"),
+                base[start - 1] != UInt8(ascii: "<")
+            {
                 start -= 1
             }
             if start > region.lowerBound, base[start - 1] == UInt8(ascii: "<") {
@@ -253,7 +255,9 @@ struct CDATAShortcut {
         let base = run.baseAddress!
         while index < run.count, let found = memchr(base + index, Int32(UInt8(ascii: "]")), run.count - index) {
             let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            if position + 2 < run.count, base[position + 1] == UInt8(ascii: "]"), base[position + 2] == UInt8(ascii: ">") {
+            if position + 2 < run.count, base[position + 1] == UInt8(ascii: "]"),
+                base[position + 2] == UInt8(ascii: ">")
+            {
                 return true
             }
             index = position + 1
@@ -266,8 +270,10 @@ struct CDATAShortcut {
         var index = from
         while index + 32 <= end {
             let word = UnsafeRawPointer(base + index)
-            let any = word.loadUnaligned(as: UInt64.self) | word.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-                | word.loadUnaligned(fromByteOffset: 16, as: UInt64.self) | word.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+            let any =
+                word.loadUnaligned(as: UInt64.self) | word.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+                | word.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+                | word.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
             if any & 0x8080_8080_8080_8080 != 0 { break }
             index += 32
         }
@@ -306,7 +312,8 @@ struct CDATAShortcut {
             while index + 32 <= count {
                 let block = UnsafeRawPointer(base + index)
                 let found =
-                    flags(block.loadUnaligned(as: UInt64.self)) | flags(block.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+                    flags(block.loadUnaligned(as: UInt64.self))
+                    | flags(block.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
                     | flags(block.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
                     | flags(block.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
                 if found != 0 { break }
