@@ -60,8 +60,13 @@ public enum HTMLSanitizer {
         let rules = HTMLSanitizer.tagRules
         let actions = HTMLSanitizer.tagActions
         let indices = HTMLSanitizer.indices
+        /// The stack of open elements: `maxDepth` of them take 5 KiB, more than Swift puts on the stack
+        /// (`withUnsafeTemporaryAllocation` goes to the heap from 1 KiB), so a call would allocate it.
+        fileprivate let openElements = UnsafeMutableBufferPointer<OpenElement>.allocate(capacity: HTMLSanitizer.maxDepth)
 
         public init() {}
+
+        deinit { openElements.deallocate() }
     }
 
     /// How URLs in attributes are resolved: against a base by `URLReference.resolve` (which lets
@@ -78,18 +83,16 @@ public enum HTMLSanitizer {
     private static func sanitizing(
         _ source: UnsafeBufferPointer<UInt8>, urls: URLResolution, workspace: Workspace
     ) -> String {
-        // The bookkeeping tables live on the stack: their sizes are fixed, so no allocation per call.
+        // The bookkeeping table lives on the stack, the open elements in the workspace: no allocation per call.
         withUnsafeTemporaryAllocation(of: Int.self, capacity: indices.count) { innermost in
-            withUnsafeTemporaryAllocation(of: OpenElement.self, capacity: maxDepth) { stack in
-                innermost.initialize(repeating: -1)
-                var run = SanitizerRun(
-                    source: source, innermost: innermost, stack: stack, urls: urls, workspace: workspace)
-                while let token = run.tokenizer.nextScanned() { run.handle(token) }
-                run.closeAll()
-                workspace.attributes = run.tokenizer.takeAttributeStorage()
-                // Valid: pieces of valid input at ASCII boundaries, ASCII markup, decoded references and URLs.
-                return workspace.output.withBytes { String(validUTF8: $0) }
-            }
+            innermost.initialize(repeating: -1)
+            var run = SanitizerRun(
+                source: source, innermost: innermost, stack: workspace.openElements, urls: urls, workspace: workspace)
+            while let token = run.tokenizer.nextScanned() { run.handle(token) }
+            run.closeAll()
+            workspace.attributes = run.tokenizer.takeAttributeStorage()
+            // Valid: pieces of valid input at ASCII boundaries, ASCII markup, decoded references and URLs.
+            return workspace.output.withBytes { String(validUTF8: $0) }
         }
     }
 
