@@ -106,7 +106,8 @@ struct XMLFeedReader {
                 var context = ConversionContext(options: options, namespaces: namespaces, sanitizerWorkspace: workspace)
                 items.append(ParsedItem())
                 context.convertItem(record, dialect: dialect, into: &items[items.count - 1])
-                itemWarnings.append(contentsOf: context.warnings)
+                // (Appending nothing to an array that has no storage yet still allocates some.)
+                if !context.warnings.isEmpty { itemWarnings.append(contentsOf: context.warnings) }
             }
         }
         return RecordPass(result: result, items: items, format: format, itemWarnings: itemWarnings)
