@@ -10,7 +10,7 @@ extension ConversionContext {
             let rel = child.attribute(.rel)?.trimmingSpaces ?? "alternate"
             guard rel == "alternate" || rel == "http://www.iana.org/assignments/relation/alternate" else { continue }
             guard let href = url(child.attribute(.href) ?? child.text, base: child.base) else { continue }
-            let type = child.attribute(.type)?.lowercased()
+            let type = child.attribute(.type)?.lowercasedIfNeeded
             if type == nil || type == "text/html" || type == "application/xhtml+xml" { return href }
             if fallback == nil { fallback = href }
         }

@@ -195,7 +195,7 @@ extension ConversionContext {
             case .guid:
                 if guidValue == nil, let value = Self.trimmed(child.text) {
                     guidValue = value
-                    let permaLink = child.attribute(.isPermaLink)?.lowercased()
+                    let permaLink = child.attribute(.isPermaLink)?.lowercasedIfNeeded
                     guidIsPermaLink = permaLink != "false" && Self.hasWebScheme(value)
                 }
             case .pubDate:

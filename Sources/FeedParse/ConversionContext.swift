@@ -181,8 +181,8 @@ struct ConversionContext {
 
     /// The kind of content a text construct holds once decoded (Atom 0.3 `mode="base64"` aside).
     static func textKind(of node: XMLNode) -> TextKind {
-        let type = node.attribute(.type)?.lowercased().trimmingSpaces ?? "text"
-        let mode = node.attribute(.mode)?.lowercased()
+        let type = node.attribute(.type)?.lowercasedIfNeeded.trimmingSpaces ?? "text"
+        let mode = node.attribute(.mode)?.lowercasedIfNeeded
         if mode == "escaped" { return type.contains("plain") ? .text : .html }
         if mode == "base64" {
             // Atom 0.3's default type is text/plain: decoded bytes are text unless the type says markup.
@@ -200,7 +200,7 @@ struct ConversionContext {
 
     /// True for an Atom 0.3 construct whose content is base64-encoded.
     static func isBase64(_ node: XMLNode) -> Bool {
-        node.attribute(.mode)?.lowercased() == "base64"
+        node.attribute(.mode)?.lowercasedIfNeeded == "base64"
     }
 
     /// Markup inside an XHTML construct: the content of its wrapping `div`, or all of it.
@@ -209,7 +209,7 @@ struct ConversionContext {
     /// (`type="application/xhtml+xml" mode="xml"`) and in text constructs with unescaped child
     /// elements, a `div` is content and is kept.
     static func xhtmlMarkup(_ node: XMLNode) -> String {
-        let type = node.attribute(.type)?.lowercased().trimmingSpaces
+        let type = node.attribute(.type)?.lowercasedIfNeeded.trimmingSpaces
         let hasWrapper = type == "xhtml" || (node.namespace == NS.atom10 && type == "application/xhtml+xml")
         let significantText = node.text.trimmingWhitespace.isEmpty
         if hasWrapper, node.children.count == 1, let div = node.children.first, div.name == "div", significantText,

@@ -1,4 +1,13 @@
 extension String {
+    /// `lowercased()`, without its Unicode case tables when there is nothing to lower: attribute values
+    /// such as `html` or `false` are nearly always ASCII without capitals.
+    public var lowercasedIfNeeded: String {
+        let isLower = utf8.withContiguousStorageIfAvailable { utf8 in
+            !utf8.contains { $0 >= UInt8(ascii: "A") && ($0 <= UInt8(ascii: "Z") || $0 >= 0x80) }
+        }
+        return isLower == true ? self : lowercased()
+    }
+
     /// The string without leading and trailing white space (Unicode `White_Space`: the same set as
     /// Foundation's `CharacterSet.whitespacesAndNewlines`).
     ///

@@ -19,6 +19,15 @@ import Testing
         #expect(input.trimmingWhitespace == expected)
     }
 
+    /// `lowercasedIfNeeded` is `lowercased()`, whether it takes the shortcut (nothing to lower) or not.
+    @Test func lowercasedIfNeededIsLowercased() {
+        let samples = ["", "html", "HTML", "text/Html", "false", "FALSE", "@[`{", "Ärger", "été", "ÉTÉ", "İ", "ß",
+            "a much longer lowercase string than fifteen bytes", "A Much Longer Mixed-Case String Than Fifteen Bytes"]
+        for text in samples {
+            #expect(text.lowercasedIfNeeded == text.lowercased(), "\(text)")
+        }
+    }
+
     /// Strings made without validation compare and hash like validated ones, ASCII or not.
     @Test func validUTF8StringsEqualDecodedOnes() {
         for text in ["", "item", "a much longer ASCII string than fifteen bytes", "Café", "日本語のテキスト", "😀 emoji"] {
