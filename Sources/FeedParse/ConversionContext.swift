@@ -54,7 +54,23 @@ struct ConversionContext {
         }
         var needsChange = false
         var previousWasSpace = true  // a leading space needs trimming
-        for byte in utf8 {
+        var start = 0
+        if let base = utf8.baseAddress, utf8.count > 0, base[0] > 0x20 {
+            // 32 bytes a step while none is a control character or a space before a space: a loop of
+            // fixed length over plain comparisons, which the compiler turns into vector compares (SSE2),
+            // without the branch per space of the loop below.
+            while start + 33 <= utf8.count {
+                var found: UInt8 = 0
+                for offset in start..<start + 32 {
+                    let byte = base[offset]
+                    found |= (byte < 0x20 ? 1 : 0) | ((byte == 0x20 ? 1 : 0) & (base[offset + 1] == 0x20 ? 1 : 0))
+                }
+                if found != 0 { break }
+                start += 32
+            }
+            previousWasSpace = start > 0 && base[start - 1] == 0x20
+        }
+        for byte in UnsafeBufferPointer(rebasing: utf8[start...]) {
             if byte > 0x20 {  // most bytes: one comparison
                 previousWasSpace = false
                 continue

@@ -58,6 +58,7 @@ enum HTMLWriter {
         let high: UInt64 = 0x8080_8080_8080_8080
         /// Nonzero when some byte of `word` is zero.
         func zeroByte(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & high }
+        while index &+ 32 <= end, !blockHasSpecialByte(base + index) { index &+= 32 }
         while index &+ 8 <= end {
             let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
             let control = (word &- ones &* 0x20) & ~word & high  // some byte < 0x20
@@ -79,6 +80,20 @@ enum HTMLWriter {
             | zeroByte(word ^ (ones &* 0x3E)) | zeroByte(word ^ (ones &* 0x22)) | zeroByte(word ^ (ones &* 0xEF))
         special &= ~0 << UInt64((index &- start) &* 8)
         return special == 0 ? end : start &+ special.trailingZeroBitCount >> 3
+    }
+
+    /// Whether one of the 32 bytes at `block` is one `firstSpecialByte` looks for. A loop of fixed length
+    /// over plain comparisons, which the compiler turns into vector compares of 16 bytes (SSE2): about
+    /// half the instructions of the eight-byte word tests.
+    @inline(__always) private static func blockHasSpecialByte(_ block: UnsafePointer<UInt8>) -> Bool {
+        var found: UInt8 = 0
+        for offset in 0..<32 {
+            let byte = block[offset]
+            found |=
+                (byte < 0x20 ? 1 : 0) | (byte == UInt8(ascii: "&") ? 1 : 0) | (byte == UInt8(ascii: "<") ? 1 : 0)
+                | (byte == UInt8(ascii: ">") ? 1 : 0) | (byte == UInt8(ascii: "\"") ? 1 : 0) | (byte == 0xEF ? 1 : 0)
+        }
+        return found != 0
     }
 
     /// Appends `source[range]` with character references decoded, then escaped as by `appendEscaped(_:_:to:)`.

@@ -308,14 +308,14 @@ struct CharacterDataShortcut {
         var lineFeeds = 0
         var index = 0
         while index < count {
-            // 32 bytes at a time while nothing is found, then 8.
+            // 32 bytes at a time while nothing is found, then 8. A loop of fixed length over plain
+            // comparisons, which the compiler turns into vector compares of 16 bytes (SSE2).
             while index + 32 <= count {
-                let block = UnsafeRawPointer(base + index)
-                let found =
-                    flags(block.loadUnaligned(as: UInt64.self))
-                    | flags(block.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
-                    | flags(block.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
-                    | flags(block.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+                var found: UInt8 = 0
+                for offset in index..<index + 32 {
+                    let byte = base[offset]
+                    found |= (byte < 0x20 ? 1 : 0) | (byte == 0xEF ? 1 : 0)
+                }
                 if found != 0 { break }
                 index += 32
             }

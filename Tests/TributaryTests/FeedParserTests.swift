@@ -340,4 +340,27 @@ import TributaryCore
         #expect(bytes.withUnsafeBufferPointer { ConversionContext.collapsed(utf8: $0, isValidUTF8: true) } == expected)
         #expect(bytes.withUnsafeBufferPointer { ConversionContext.collapsed(utf8: $0) } == expected)
     }
+
+    /// Collapsing agrees with splitting at white space and joining with one space, for strings long enough
+    /// for the 32-byte steps, with a space pair, a line break or a tab at every offset.
+    @Test func collapsingAgreesWithSplittingAndJoining() {
+        var inputs: [String] = []
+        let base = Array(repeating: "word é ", count: 12).joined()  // 96 bytes, single spaces
+        let characters = Array(base)
+        for offset in 0..<characters.count {
+            for insert in ["  ", "\n", "\t", " \r\n "] {
+                var text = characters
+                text.insert(contentsOf: insert, at: offset)
+                inputs.append(String(text))
+            }
+            inputs.append(String(characters[offset...]))
+            inputs.append(String(characters[..<offset]))
+        }
+        for input in inputs {
+            let words = input.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\r\n" })
+            let expected = words.isEmpty ? nil : words.joined(separator: " ")
+            let bytes = Array(input.utf8)
+            #expect(bytes.withUnsafeBufferPointer { ConversionContext.collapsed(utf8: $0, isValidUTF8: true) } == expected, "\(input)")
+        }
+    }
 }
