@@ -7,17 +7,24 @@ extension String {
     /// (the test suite's) and the fuzzer's build (`-D CHECK_VALID_UTF8`) check them, and the initializer
     /// is `package`: no code outside Tributary can reach it.
     package init(validUTF8 bytes: UnsafeBufferPointer<UInt8>) {
+        self.init(validUTF8: bytes, isASCII: Self.isASCII(bytes))
+    }
+
+    /// `init(validUTF8:)` when the caller has found out already whether `bytes` are ASCII
+    /// (`String.isASCII(_:)`).
+    package init(validUTF8 bytes: UnsafeBufferPointer<UInt8>, isASCII: Bool) {
         #if DEBUG || CHECK_VALID_UTF8
             precondition(String(validating: bytes, as: UTF8.self) != nil, "String(validUTF8:) given invalid UTF-8")
+            precondition(isASCII == Self.isASCII(bytes), "String(validUTF8:isASCII:) given the wrong isASCII")
         #endif
         // Marked ASCII when it is, as `String(decoding:as:)` marks it: comparing and hashing such strings
         // skip Unicode normalization.
-        self = unsafe String(copying: UTF8Span(unchecked: bytes.span, isKnownASCII: Self.isASCII(bytes)))
+        self = unsafe String(copying: UTF8Span(unchecked: bytes.span, isKnownASCII: isASCII))
     }
 
     /// Whether every byte is below 0x80, tested 32 bytes a step, then eight, the last eight overlapping
     /// the ones before (no loop over the tail, whose exit the processor mispredicted for every short string).
-    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    package static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = bytes.baseAddress else { return true }
         let count = bytes.count
         let high: UInt64 = 0x8080_8080_8080_8080

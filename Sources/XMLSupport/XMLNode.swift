@@ -129,8 +129,10 @@ public final class XMLTree {
     /// UTF-8 of this tree as a string, C1 controls mapped to the windows-1252 characters they stand for
     /// (see `XMLInput.mappingC1Controls(_:)`).
     func string(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
-        if let mapped = XMLInput.mappingC1Controls(utf8) { return String(decoding: mapped, as: UTF8.self) }
-        return isValidUTF8 ? String(validUTF8: utf8) : String(decoding: utf8, as: UTF8.self)
+        // ASCII text has no C1 control: one scan answers both questions for most strings.
+        let isASCII = String.isASCII(utf8)
+        if !isASCII, let mapped = XMLInput.mappingC1Controls(utf8) { return String(decoding: mapped, as: UTF8.self) }
+        return isValidUTF8 ? String(validUTF8: utf8, isASCII: isASCII) : String(decoding: utf8, as: UTF8.self)
     }
 }
 
