@@ -138,15 +138,7 @@ struct CharacterDataShortcut {
     private mutating func planTextRuns(_ base: UnsafePointer<UInt8>, _ region: Range<Int>) {
         var index = region.lowerBound
         let end = region.upperBound
-        var nextAmpersand = -1  // found from an earlier index: valid while not behind it
-        while true {
-            if nextAmpersand < index {
-                nextAmpersand =
-                    memchr(base + index, Int32(UInt8(ascii: "&")), end - index)
-                    .map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? end
-            }
-            let found = Self.firstNonASCII(base, from: index, to: nextAmpersand) ?? nextAmpersand
-            guard found < end else { return }
+        while let found = Self.firstNonASCIIOrAmpersand(base, from: index, to: end) {
             var start = found
             while start > region.lowerBound, base[start - 1] != UInt8(ascii: ">"),
                 base[start - 1] != UInt8(ascii: "<")
@@ -159,30 +151,87 @@ struct CharacterDataShortcut {
                 index = base.distance(to: close.assumingMemoryBound(to: UInt8.self)) + 1
                 continue
             }
-            guard let open = memchr(base + found, Int32(UInt8(ascii: "<")), end - found) else { return }
-            index = base.distance(to: open.assumingMemoryBound(to: UInt8.self))
-            planText(base, start..<index)
+            guard let run = Self.scanText(base, from: start, to: end) else { return }  // no "<": truncated
+            index = run.end
+            if let lineFeeds = run.lineFeeds, run.end - start >= Self.minimumContentBytes {
+                sections.append(
+                    Section(markup: start..<run.end, content: start..<run.end, lineFeeds: lineFeeds,
+                        hasReferences: run.hasReferences))
+            }
         }
     }
 
-    /// Plans the text `run` when it is long enough and holds nothing libxml2 would change or report: a
-    /// carriage return, a character XML forbids, "]]>", a reference other than to a predefined entity or
-    /// an allowed character.
-    private mutating func planText(_ base: UnsafePointer<UInt8>, _ run: Range<Int>) {
-        guard run.count >= Self.minimumContentBytes else { return }
-        let text = UnsafeBufferPointer(start: base + run.lowerBound, count: run.count)
-        var hasReferences = false
-        var index = run.lowerBound
-        while index < run.upperBound,
-            let ampersand = memchr(base + index, Int32(UInt8(ascii: "&")), run.upperBound - index)
-        {
-            let position = base.distance(to: ampersand.assumingMemoryBound(to: UInt8.self))
-            guard let reference = Self.reference(base, at: position, end: run.upperBound) else { return }
-            hasReferences = true
-            index = reference.end
+    /// Reads the text from `start` to the next "<" (its `end`; nil when there is none) in one pass: the
+    /// line feeds it holds, or nil for `lineFeeds` when it holds something libxml2 would change or report
+    /// (a carriage return, a character XML forbids, "]]>", a reference other than to a predefined entity
+    /// or an allowed character).
+    static func scanText(
+        _ base: UnsafePointer<UInt8>, from start: Int, to end: Int
+    ) -> (end: Int, lineFeeds: Int?, hasReferences: Bool)? {
+        /// The run's end when its text cannot be planned.
+        func unplanned(from index: Int) -> (end: Int, lineFeeds: Int?, hasReferences: Bool)? {
+            guard let open = memchr(base + index, Int32(UInt8(ascii: "<")), end - index) else { return nil }
+            return (base.distance(to: open.assumingMemoryBound(to: UInt8.self)), nil, false)
         }
-        guard !Self.containsSectionEnd(text), let lineFeeds = Self.lineFeedsIfPlain(text) else { return }
-        sections.append(Section(markup: run, content: run, lineFeeds: lineFeeds, hasReferences: hasReferences))
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func zeroBytes(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & highs }
+        /// Nonzero when `word` holds a byte below 0x20, "<", "&", "]" or 0xEF.
+        func specialBytes(_ word: UInt64) -> UInt64 {
+            ((word &- ones &* 0x20) & ~word & highs) | zeroBytes(word ^ (ones &* 0x3C)) | zeroBytes(word ^ (ones &* 0x26))
+                | zeroBytes(word ^ (ones &* 0x5D)) | zeroBytes(word ^ (ones &* 0xEF))
+        }
+        var lineFeeds = 0
+        var hasReferences = false
+        var index = start
+        while index < end {
+            // 32 bytes a step while none needs a look: a loop of fixed length over plain comparisons,
+            // which the compiler turns into vector compares (SSE2).
+            while index + 32 <= end {
+                var found: UInt8 = 0
+                for offset in index..<index + 32 {
+                    let byte = base[offset]
+                    found |=
+                        (byte < 0x20 ? 1 : 0) | (byte == UInt8(ascii: "<") ? 1 : 0) | (byte == UInt8(ascii: "&") ? 1 : 0)
+                        | (byte == UInt8(ascii: "]") ? 1 : 0) | (byte == 0xEF ? 1 : 0)
+                }
+                if found != 0 { break }
+                index += 32
+            }
+            let stop = min(index + 32, end)
+            while index < stop {
+                if index + 8 <= end {
+                    // The first byte of the word that needs a look (the lowest flagged byte is exact: a borrow
+                    // only moves toward higher bytes).
+                    let flagged = specialBytes(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
+                    if flagged == 0 {
+                        index += 8
+                        continue
+                    }
+                    index += flagged.trailingZeroBitCount >> 3
+                }
+                switch base[index] {
+                case UInt8(ascii: "<"): return (index, lineFeeds, hasReferences)
+                case UInt8(ascii: "&"):
+                    guard let reference = reference(base, at: index, end: end) else { return unplanned(from: index) }
+                    hasReferences = true
+                    index = reference.end
+                    continue
+                case UInt8(ascii: "]"):
+                    if index + 2 < end, base[index + 1] == UInt8(ascii: "]"), base[index + 2] == UInt8(ascii: ">") {
+                        return unplanned(from: index)
+                    }
+                case 0x0A: lineFeeds += 1
+                case 0x09: break
+                case ..<0x20: return unplanned(from: index)
+                case 0xEF:
+                    if index + 2 < end, base[index + 1] == 0xBF, base[index + 2] >= 0xBE { return unplanned(from: index) }
+                default: break
+                }
+                index += 1
+            }
+        }
+        return nil
     }
 
     /// The character a reference at `index` (its "&") stands for and the index just past its ";", when
@@ -249,41 +298,21 @@ struct CharacterDataShortcut {
         }
     }
 
-    /// Whether `run` holds "]]>", which text may not.
-    static func containsSectionEnd(_ run: UnsafeBufferPointer<UInt8>) -> Bool {
-        var index = 0
-        let base = run.baseAddress!
-        while index < run.count, let found = memchr(base + index, Int32(UInt8(ascii: "]")), run.count - index) {
-            let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            if position + 2 < run.count, base[position + 1] == UInt8(ascii: "]"),
-                base[position + 2] == UInt8(ascii: ">")
-            {
-                return true
-            }
-            index = position + 1
-        }
-        return false
-    }
-
-    /// The index of the first byte from 0x80 in `from..<to`, or nil.
-    static func firstNonASCII(_ base: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int? {
+    /// The index of the first byte from 0x80 or "&" in `from..<to`, or nil: where text libxml2 reads
+    /// slowly may be. 32 bytes a step in vector compares (SSE2), as in `scanText`.
+    static func firstNonASCIIOrAmpersand(_ base: UnsafePointer<UInt8>, from: Int, to end: Int) -> Int? {
         var index = from
         while index + 32 <= end {
-            let word = UnsafeRawPointer(base + index)
-            let any =
-                word.loadUnaligned(as: UInt64.self) | word.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-                | word.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
-                | word.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
-            if any & 0x8080_8080_8080_8080 != 0 { break }
+            var found: UInt8 = 0
+            for offset in index..<index + 32 {
+                let byte = base[offset]
+                found |= (byte >= 0x80 ? 1 : 0) | (byte == UInt8(ascii: "&") ? 1 : 0)
+            }
+            if found != 0 { break }
             index += 32
         }
-        while index + 8 <= end {
-            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080
-            if word != 0 { return index + word.trailingZeroBitCount / 8 }
-            index += 8
-        }
         while index < end {
-            if base[index] >= 0x80 { return index }
+            if base[index] >= 0x80 || base[index] == UInt8(ascii: "&") { return index }
             index += 1
         }
         return nil

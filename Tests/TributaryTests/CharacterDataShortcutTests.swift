@@ -103,6 +103,37 @@ import TributaryTestSupport
         #expect(sections.allSatisfy { $0.markup == $0.content })
     }
 
+    /// Each kind of byte the text scan stops at, at every offset of a run long enough for its 32-byte and
+    /// 8-byte steps: the run is planned or left as the rules say.
+    @Test func textScanFindsEveryStopAtEveryOffset() {
+        let inserts: [(text: String, planned: Bool, lineFeeds: Int, hasReferences: Bool)] = [
+            ("&amp;", true, 0, true), ("&#xE9;", true, 0, true), ("\n", true, 1, false), ("\t", true, 0, false),
+            ("]]", true, 0, false), ("\u{FF21}", true, 0, false), ("]]>", false, 0, false), ("\r", false, 0, false),
+            ("\u{1}", false, 0, false), ("\u{FFFE}", false, 0, false), ("&nbsp;", false, 0, false), ("&", false, 0, false),
+        ]
+        let text = Array(String(repeating: "plain text ü ", count: 6))
+        for offset in 0...text.count {
+            for insert in inserts {
+                var run = text
+                run.insert(contentsOf: insert.text, at: offset)
+                let document = "<rss><a>\(String(run))</a><b>x</b></rss>"
+                let sections = Self.plan(document)
+                // A "]]>" before the run's first byte from 0x80 ends what the planner takes for a tag: the
+                // run planned starts after it (and libxml2 reports the "]]>", so the plan is not used).
+                let startsAfterInsert = insert.text == "]]>" && offset <= text.firstIndex(of: "ü")!
+                let planned = insert.planned || startsAfterInsert
+                #expect(sections.count == (planned ? 1 : 0), "\(insert.text) at \(offset)")
+                if planned, let section = sections.first {
+                    let bytes = Array(document.utf8)
+                    let expected = startsAfterInsert ? String(run[(offset + 3)...]) : String(run)
+                    #expect(String(decoding: bytes[section.content], as: UTF8.self) == expected)
+                    #expect(section.lineFeeds == insert.lineFeeds)
+                    #expect(section.hasReferences == insert.hasReferences)
+                }
+            }
+        }
+    }
+
     /// Character references at the edges of what XML allows, and malformed ones: the same with and without
     /// the shortcut (libxml2 reports the bad ones, and then the document is parsed again without it).
     @Test func referencesDecodeAsLibxml2DeliversThem() {
