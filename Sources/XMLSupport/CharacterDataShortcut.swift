@@ -38,18 +38,45 @@ struct CharacterDataShortcut {
     /// Sections and text runs with less content than this stay for libxml2: the instruction is not cheaper.
     static let minimumContentBytes = 16
 
-    /// A CDATA section or a run of text.
+    /// A CDATA section or a run of text, in 16 bytes: a large feed has a run for nearly every title and
+    /// summary, and the plan is held for the whole parse.
     struct Section: Equatable {
-        /// What the instruction replaces: a CDATA section from the "<" of `<![CDATA[` to just past its
-        /// `]]>`; a run of text, the run itself.
-        var markup: Range<Int>
-        /// The characters: between `<![CDATA[` and `]]>`; the run.
-        var content: Range<Int>
-        /// Line feeds in the content.
-        var lineFeeds: Int
+        private let start: UInt32
+        private let length: UInt32
+        private let lineFeedCount: UInt32
+        /// A CDATA section (content inside its markup) rather than a run of text (markup and content
+        /// the same).
+        let isCDATASection: Bool
         /// Whether the content (text, not a CDATA section) holds references, which the parser replaces
         /// (`appendDecoding(_:to:)`).
-        var hasReferences = false
+        let hasReferences: Bool
+
+        /// A CDATA section, from the "<" of `<![CDATA[` to just past its `]]>`.
+        init(cdataSection markup: Range<Int>, lineFeeds: Int) {
+            start = UInt32(markup.lowerBound)
+            length = UInt32(markup.count)
+            lineFeedCount = UInt32(lineFeeds)
+            isCDATASection = true
+            hasReferences = false
+        }
+
+        /// A run of text.
+        init(textRun run: Range<Int>, lineFeeds: Int, hasReferences: Bool) {
+            start = UInt32(run.lowerBound)
+            length = UInt32(run.count)
+            lineFeedCount = UInt32(lineFeeds)
+            isCDATASection = false
+            self.hasReferences = hasReferences
+        }
+
+        /// What the instruction replaces: the whole CDATA section, or the run.
+        var markup: Range<Int> { Int(start)..<Int(start) + Int(length) }
+        /// The characters: between `<![CDATA[` and `]]>`, or the run.
+        var content: Range<Int> {
+            isCDATASection ? Int(start) + 9..<Int(start) + Int(length) - 3 : markup
+        }
+        /// Line feeds in the content.
+        var lineFeeds: Int { Int(lineFeedCount) }
     }
 
     /// The planned sections and runs, in document order.
@@ -58,7 +85,9 @@ struct CharacterDataShortcut {
     /// Plans the sections and runs of `bytes`; none when the document has an internal DTD subset or a
     /// processing instruction named `target`.
     init(planning bytes: UnsafeRawBufferPointer) {
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+        // Sections keep 32-bit offsets.
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count <= UInt32.max
+        else { return }
         let count = bytes.count
         func starts(with text: StaticString, at index: Int) -> Bool {
             let length = text.utf8CodeUnitCount
@@ -103,7 +132,7 @@ struct CharacterDataShortcut {
                 if content.count >= Self.minimumContentBytes,
                     let lineFeeds = Self.lineFeedsIfPlain(UnsafeBufferPointer(start: base + content.lowerBound, count: content.count))
                 {
-                    sections.append(Section(markup: start..<markupEnd, content: content, lineFeeds: lineFeeds))
+                    sections.append(Section(cdataSection: start..<markupEnd, lineFeeds: lineFeeds))
                 }
                 index = markupEnd
             } else if starts(with: "<!--", at: start) {
@@ -154,9 +183,7 @@ struct CharacterDataShortcut {
             guard let run = Self.scanText(base, from: start, to: end) else { return }  // no "<": truncated
             index = run.end
             if let lineFeeds = run.lineFeeds, run.end - start >= Self.minimumContentBytes {
-                sections.append(
-                    Section(markup: start..<run.end, content: start..<run.end, lineFeeds: lineFeeds,
-                        hasReferences: run.hasReferences))
+                sections.append(Section(textRun: start..<run.end, lineFeeds: lineFeeds, hasReferences: run.hasReferences))
             }
         }
     }
