@@ -36,7 +36,7 @@ extension ConversionContext {
             case .summary: if item.summary == nil { item.summary = constructHTML(child) }
             case .content:
                 if item.content == nil {
-                    if let source = child.attribute(.src), !child.hasText, child.children.isEmpty {
+                    if let source = child.attribute(.src), !child.hasText, !child.hasChildren {
                         if item.link == nil { item.link = url(source, base: child.base) }
                     } else {
                         item.content = constructHTML(child)

@@ -115,7 +115,7 @@ struct ConversionContext {
 
     /// `collapsed(_:)` of all the character data inside an element.
     static func collapsedInnerText(_ node: XMLNode) -> String? {
-        node.children.isEmpty ? collapsedText(node) : collapsed(node.innerText)
+        node.hasChildren ? collapsed(node.innerText) : collapsedText(node)
     }
 
     /// Appends a category term; the first gets room for four (items usually have two or three, and the
@@ -152,7 +152,7 @@ struct ConversionContext {
 
     /// Plain-text title from an RSS-style element whose text may be escaped HTML.
     func plainTitle(_ node: XMLNode) -> String? {
-        if !node.children.isEmpty { return Self.collapsed(HTMLSanitizer.plainText(node.innerMarkup)) }
+        if node.hasChildren { return Self.collapsed(HTMLSanitizer.plainText(node.innerMarkup)) }
         return node.withText { utf8 in
             Self.looksLikeHTML(utf8)
                 ? Self.collapsed(HTMLSanitizer.plainText(String(decoding: utf8, as: UTF8.self)))
@@ -163,7 +163,7 @@ struct ConversionContext {
     /// HTML from an element whose text is HTML (RSS description, content:encoded); child elements
     /// (unescaped HTML in the feed) are serialized back to markup.
     func html(_ node: XMLNode) -> String? {
-        if node.children.isEmpty { return cleanHTMLText(of: node) }
+        if !node.hasChildren { return cleanHTMLText(of: node) }
         return cleanHTML(node.innerMarkup, base: node.base)
     }
 
@@ -207,9 +207,9 @@ struct ConversionContext {
         switch type {
         case "html", "text/html": return .html
         case "xhtml", "application/xhtml+xml": return .xhtml
-        case "text", "text/plain", "": return mode == "xml" || !node.children.isEmpty ? .xhtml : .text
+        case "text", "text/plain", "": return mode == "xml" || node.hasChildren ? .xhtml : .text
         default:
-            if mode == "xml" || !node.children.isEmpty { return .xhtml }
+            if mode == "xml" || node.hasChildren { return .xhtml }
             return type.hasPrefix("text/") ? .text : .html
         }
     }
@@ -245,7 +245,7 @@ struct ConversionContext {
         }
         switch Self.textKind(of: node) {
         case .text: return Self.collapsedText(node)
-        case .html: return Self.collapsed(HTMLSanitizer.plainText(node.children.isEmpty ? node.text : node.innerMarkup))
+        case .html: return Self.collapsed(HTMLSanitizer.plainText(node.hasChildren ? node.innerMarkup : node.text))
         case .xhtml: return Self.collapsed(HTMLSanitizer.plainText(Self.xhtmlMarkup(node)))
         }
     }
@@ -260,7 +260,7 @@ struct ConversionContext {
         switch Self.textKind(of: node) {
         case .text: return Self.trimmed(node.text).map(HTMLEntities.escape)
         case .html:
-            if node.children.isEmpty { return cleanHTMLText(of: node) }
+            if !node.hasChildren { return cleanHTMLText(of: node) }
             return cleanHTML(node.innerMarkup, base: node.base)
         case .xhtml: return cleanHTML(Self.xhtmlMarkup(node), base: node.base)
         }

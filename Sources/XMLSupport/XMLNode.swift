@@ -209,6 +209,9 @@ public struct XMLNode {
 
     /// True when the element has no character data before its first child.
     public var hasText: Bool { !element.text.isEmpty }
+    /// True when the element has child elements (`!children.isEmpty`, without making the sequence).
+    public var hasChildren: Bool { element.childCount > 0 }
+
     /// Child elements in document order.
     public var children: XMLChildren {
         let element = element
@@ -233,10 +236,12 @@ public struct XMLNode {
     /// comparing numbers: what the parser calls for every item's `href`, `type` or `url`.
     public func attribute(_ name: XMLAttributeName) -> String? {
         let range = element.attributes
-        guard !range.isEmpty else { return nil }
-        for attribute in tree.attributes[Int(range.lowerBound)..<Int(range.upperBound)]
-        where attribute.key == name.key && attribute.namespace < 0 {
-            if tree.names.strings[Int(attribute.name)] == name.name { return tree.string(attribute.value) }
+        // By index: a slice of `tree.attributes` would retain and release its storage.
+        for index in Int(range.lowerBound)..<Int(range.upperBound) {
+            let attribute = tree.attributes[index]
+            if attribute.key == name.key, attribute.namespace < 0, tree.names.strings[Int(attribute.name)] == name.name {
+                return tree.string(attribute.value)
+            }
         }
         return nil
     }
