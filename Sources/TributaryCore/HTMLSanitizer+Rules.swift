@@ -1,5 +1,6 @@
 /// The sanitizer's allowlist: which tags survive, with which attributes, and how they nest.
-struct HTMLTagRule: Sendable {
+/// Unchecked `Sendable`: `attributes` is written once, when the static rules are built, and never freed.
+struct HTMLTagRule: @unchecked Sendable {
     /// Properties that drive implied end tags, modelled on the HTML5 tree builder.
     struct Flags: OptionSet, Sendable {
         let rawValue: UInt8
@@ -42,10 +43,22 @@ struct HTMLTagRule: Sendable {
     let name: String
     /// The name as constant bytes, written without reference counting.
     let nameBytes: StaticString
-    /// Allowed attributes, the global `lang` and `dir` included; at most 32.
-    let attributes: [Attribute]
+    /// Allowed attributes, the global `lang` and `dir` included; at most 32. A buffer that lives as long
+    /// as the process (the rules are static): handing an array to the sanitizer for every start tag
+    /// retained and released it.
+    let attributes: UnsafeBufferPointer<Attribute>
     let flags: Flags
     let group: Group?
+
+    init(name: String, nameBytes: StaticString, attributes: [Attribute], flags: Flags, group: Group?) {
+        self.name = name
+        self.nameBytes = nameBytes
+        let storage = UnsafeMutableBufferPointer<Attribute>.allocate(capacity: attributes.count)
+        _ = storage.initialize(from: attributes)
+        self.attributes = UnsafeBufferPointer(storage)
+        self.flags = flags
+        self.group = group
+    }
 }
 
 /// An open-addressing table from tag name to value, probed with the hash the tokenizer computed,

@@ -294,7 +294,7 @@ private struct SanitizerRun {
 
     /// Writes the allowed attributes of the start tag just scanned (`tokenizer.attributes`); returns whether
     /// a `src` or `srcset` survived.
-    mutating func appendAttributes(_ allowed: [HTMLTagRule.Attribute]) -> Bool {
+    mutating func appendAttributes(_ allowed: UnsafeBufferPointer<HTMLTagRule.Attribute>) -> Bool {
         var written: UInt32 = 0  // bit per allowed attribute, so duplicates keep the first as browsers do
         var hasSource = false
         for index in tokenizer.attributes.indices {
