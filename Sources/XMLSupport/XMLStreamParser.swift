@@ -83,6 +83,8 @@ public final class XMLStreamParser {
     @exclusivity(unchecked) private var names: [UnsafePointer<xmlChar>: Int32] = [:]
     private static let nameCacheBits = 9
     private static let nameCacheSize = 1 << nameCacheBits
+    /// Slots `name(_:)` looks at before it turns to `names`.
+    private static let nameCacheProbes = 8
     @exclusivity(unchecked) private var nameCache = [(pointer: UnsafePointer<xmlChar>?, number: Int32)](
         repeating: (nil, 0), count: XMLStreamParser.nameCacheSize)
     @exclusivity(unchecked) private var xmlNamespace: Int32 = -1
@@ -112,8 +114,6 @@ public final class XMLStreamParser {
         self.documentURL = documentURL
         self.recordNames = recordNames
         self.maxRecordDepth = maxRecordDepth
-        // A feed uses a few dozen names: room for them up front spares the tables' growth (rehashing).
-        names.reserveCapacity(64)
         let documentTree = XMLTree(names: nameTable), recordTree = XMLTree(names: nameTable)
         self.documentTree = documentTree
         self.recordTree = recordTree
@@ -248,19 +248,25 @@ public final class XMLStreamParser {
 
     /// The number of a name libxml2 interned in its dictionary (one pointer per distinct name).
     ///
-    /// A small direct-mapped cache in front of `names` avoids hashing on every element and attribute.
+    /// An open-addressing table keyed by the pointer answers without hashing a string; a name seen for the
+    /// first time costs one lookup in the name table. Only a document with so many names that the probes
+    /// run long uses the `names` dictionary.
     private func name(_ pointer: UnsafePointer<xmlChar>) -> Int32 {
         // Fibonacci hashing: libxml2 packs its names next to each other, so the low bits alone collide.
-        let slot = Int(truncatingIfNeeded: (UInt(bitPattern: pointer) &* 0x9E37_79B9_7F4A_7C15) >> (64 - Self.nameCacheBits))
-        if nameCache[slot].pointer == pointer { return nameCache[slot].number }
-        let number: Int32
-        if let cached = names[pointer] {
-            number = cached
-        } else {
-            number = nameTable.number(for: String(cString: pointer))
-            names[pointer] = number
+        var slot = Int(truncatingIfNeeded: (UInt(bitPattern: pointer) &* 0x9E37_79B9_7F4A_7C15) >> (64 - Self.nameCacheBits))
+        for _ in 0..<Self.nameCacheProbes {
+            let entry = nameCache[slot]
+            if entry.pointer == pointer { return entry.number }
+            if entry.pointer == nil {
+                let number = nameTable.number(for: String(cString: pointer))
+                nameCache[slot] = (pointer, number)
+                return number
+            }
+            slot = (slot + 1) & (Self.nameCacheSize - 1)
         }
-        nameCache[slot] = (pointer, number)
+        if let cached = names[pointer] { return cached }
+        let number = nameTable.number(for: String(cString: pointer))
+        names[pointer] = number
         return number
     }
 

@@ -308,6 +308,21 @@ import TributaryCore
         #expect(result.root?.children.first?.children.isEmpty == true)  // items are not in the document tree
     }
 
+    /// A document with more distinct names than the parser's pointer table holds (so that its probes run
+    /// long and the dictionary behind it answers): every element and attribute keeps its own name.
+    @Test func manyDistinctNamesKeepTheirNames() {
+        let names = (0..<1500).map { "element\($0)" }
+        // Each name twice: the second time it is found, in the table or in the dictionary.
+        let xml = "<root>" + (names + names).map { "<\($0) \($0)a='\($0)'/>" }.joined() + "</root>"
+        let parser = XMLStreamParser(documentURL: nil, recordNames: [])
+        let result = Array(xml.utf8).withUnsafeBytes { parser.parse($0, encoding: nil) { _, _ in } }
+        let children = result.root.map { Array($0.children) } ?? []
+        #expect(children.map(\.name) == names + names)
+        #expect(children.map { $0.attribute($0.name + "a") } == names + names)
+        #expect(Set(children.map(\.nameNumber)).count == names.count)
+        #expect(children.prefix(names.count).map(\.nameNumber) == children.suffix(names.count).map(\.nameNumber))
+    }
+
     /// Text before, between and after child elements, and after a record, lands in the right text and tails.
     @Test func textAndTailsAroundChildrenAndRecords() {
         let xml = "<feed><a>1<b>2</b>3<c/>4</a>5<entry>e<f>g</f>h</entry>6<d>7</d></feed>"
