@@ -98,12 +98,13 @@ public final class XMLTree {
 
     /// Empties the tree, keeping its buffers' capacity for the next record.
     func removeAll() {
+        // (`removeAll(keepingCapacity:)` costs a uniqueness check and a call even for an empty array.)
         elements.removeAll(keepingCapacity: true)
-        attributes.removeAll(keepingCapacity: true)
+        if !attributes.isEmpty { attributes.removeAll(keepingCapacity: true) }
         bytes.removeAll()
-        bases.removeAll(keepingCapacity: true)
-        languages.removeAll(keepingCapacity: true)
-        declarations.removeAll(keepingCapacity: true)
+        if !bases.isEmpty { bases.removeAll(keepingCapacity: true) }
+        if !languages.isEmpty { languages.removeAll(keepingCapacity: true) }
+        if !declarations.isEmpty { declarations.removeAll(keepingCapacity: true) }
     }
 
     /// Extends the text range `range` by `added`, which normally starts where `range` ends.
