@@ -319,9 +319,28 @@ struct CharacterDataShortcut {
                 .map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? end
             output.append(UnsafeBufferPointer(start: base + index, count: stop - index))
             guard stop < end, let reference = reference(base, at: stop, end: end) else { return }
-            let scalar = Unicode.Scalar(reference.scalar)!
-            for unit in UTF8.encode(scalar)! { output.append(unit) }
+            appendUTF8(reference.scalar, to: &output)
             index = reference.end
+        }
+    }
+
+    /// Appends the UTF-8 of `scalar`, a character XML allows.
+    @inline(__always) private static func appendUTF8(_ scalar: UInt32, to output: inout GrowableBytes) {
+        switch scalar {
+        case ..<0x80:
+            output.append(UInt8(scalar))
+        case ..<0x800:
+            output.append(UInt8(0xC0 | scalar >> 6))
+            output.append(UInt8(0x80 | scalar & 0x3F))
+        case ..<0x1_0000:
+            output.append(UInt8(0xE0 | scalar >> 12))
+            output.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            output.append(UInt8(0x80 | scalar & 0x3F))
+        default:
+            output.append(UInt8(0xF0 | scalar >> 18))
+            output.append(UInt8(0x80 | scalar >> 12 & 0x3F))
+            output.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            output.append(UInt8(0x80 | scalar & 0x3F))
         }
     }
 
