@@ -86,31 +86,38 @@ struct XMLFeedReader {
 
     private func readRecords(_ input: XMLInput, shortcutsCharacterData: Bool) -> RecordPass {
         let parser = XMLStreamParser(documentURL: documentURL, recordNames: ["item", "entry"])
-        var items: [ParsedItem] = []
-        var format: ParsedFeed.Format?
-        var dialect: Dialect?
-        var namespaces = NamespaceClassifier(coreNamespaces: [])
-        var itemWarnings: [String] = []
+        let state = RecordState()
         let workspace = HTMLSanitizer.Workspace()
         let result = input.bytes.withUnsafeBytes { bytes in
             parser.parse(bytes, encoding: input.encoding, isValidUTF8: input.isUTF8, shortcutsCharacterData: shortcutsCharacterData) {
                 record, root in
-                if dialect == nil {
-                    format = Self.detectFormat(root)
-                    dialect = format.map(Dialect.init)
-                    if let dialect {
-                        namespaces = NamespaceClassifier(coreNamespaces: Self.coreNamespaces(of: root, dialect: dialect))
+                if state.dialect == nil {
+                    state.format = Self.detectFormat(root)
+                    state.dialect = state.format.map(Dialect.init)
+                    if let dialect = state.dialect {
+                        state.namespaces = NamespaceClassifier(coreNamespaces: Self.coreNamespaces(of: root, dialect: dialect))
                     }
                 }
-                guard let dialect, Self.isItem(record, in: dialect, namespaces: namespaces) else { return }
-                var context = ConversionContext(options: options, namespaces: namespaces, sanitizerWorkspace: workspace)
-                items.append(ParsedItem())
-                context.convertItem(record, dialect: dialect, into: &items[items.count - 1])
+                guard let dialect = state.dialect, Self.isItem(record, in: dialect, namespaces: state.namespaces) else { return }
+                var context = ConversionContext(options: options, namespaces: state.namespaces, sanitizerWorkspace: workspace)
+                state.items.append(ParsedItem())
+                context.convertItem(record, dialect: dialect, into: &state.items[state.items.count - 1])
                 // (Appending nothing to an array that has no storage yet still allocates some.)
-                if !context.warnings.isEmpty { itemWarnings.append(contentsOf: context.warnings) }
+                if !context.warnings.isEmpty { state.itemWarnings.append(contentsOf: context.warnings) }
             }
         }
-        return RecordPass(result: result, items: items, format: format, itemWarnings: itemWarnings)
+        return RecordPass(result: result, items: state.items, format: state.format, itemWarnings: state.itemWarnings)
+    }
+
+    /// What the record callback builds up during one pass. A class whose accesses are not checked for
+    /// exclusivity at run time: as variables captured by the callback (an escaping closure), each access
+    /// was (several per item). Used by one pass on one thread.
+    private final class RecordState {
+        @exclusivity(unchecked) var items: [ParsedItem] = []
+        @exclusivity(unchecked) var format: ParsedFeed.Format?
+        @exclusivity(unchecked) var dialect: Dialect?
+        @exclusivity(unchecked) var namespaces = NamespaceClassifier(coreNamespaces: [])
+        @exclusivity(unchecked) var itemWarnings: [String] = []
     }
 
     /// The format of a document, from its root element.
