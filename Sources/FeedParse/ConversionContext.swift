@@ -41,17 +41,18 @@ struct ConversionContext {
     /// `collapsed(_:)` of UTF-8 bytes; `isValidUTF8` says they are known valid (the string is then made
     /// without checking them again).
     static func collapsed(utf8: UnsafeBufferPointer<UInt8>, isValidUTF8: Bool = false) -> String? {
-        collapsedIfChanged(utf8, isValidUTF8: isValidUTF8)
-            ?? (isValidUTF8 ? String(validUTF8: utf8) : String(decoding: utf8, as: UTF8.self))
+        collapsedIfChanged(utf8, isValidUTF8: isValidUTF8) ?? string(utf8, isValidUTF8: isValidUTF8)
+    }
+
+    /// A string of `bytes`: copied as they stand when known valid UTF-8, else decoded (and repaired).
+    @inline(__always) private static func string(_ bytes: UnsafeBufferPointer<UInt8>, isValidUTF8: Bool) -> String {
+        isValidUTF8 ? String(validUTF8: bytes) : String(decoding: bytes, as: UTF8.self)
     }
 
     /// The collapsed text, or nil (`.none`) when `utf8` needs no change. (Collapsing ASCII white space
     /// keeps valid UTF-8 valid.)
     private static func collapsedIfChanged(_ utf8: UnsafeBufferPointer<UInt8>, isValidUTF8: Bool) -> String?? {
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D }
-        func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-            isValidUTF8 ? String(validUTF8: bytes) : String(decoding: bytes, as: UTF8.self)
-        }
         var needsChange = false
         var previousWasSpace = true  // a leading space needs trimming
         var start = 0
@@ -84,7 +85,7 @@ struct ConversionContext {
         }
         if !needsChange {
             if previousWasSpace {  // empty, or one trailing space
-                return .some(utf8.isEmpty ? nil : string(UnsafeBufferPointer(rebasing: utf8.dropLast())))
+                return .some(utf8.isEmpty ? nil : string(UnsafeBufferPointer(rebasing: utf8.dropLast()), isValidUTF8: isValidUTF8))
             }
             return .none
         }
@@ -104,7 +105,7 @@ struct ConversionContext {
                 buffer[count] = byte
                 count += 1
             }
-            return .some(count == 0 ? nil : string(UnsafeBufferPointer(rebasing: buffer[..<count])))
+            return .some(count == 0 ? nil : string(UnsafeBufferPointer(rebasing: buffer[..<count]), isValidUTF8: isValidUTF8))
         }
     }
 

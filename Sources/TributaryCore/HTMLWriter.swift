@@ -58,13 +58,15 @@ enum HTMLWriter {
         let high: UInt64 = 0x8080_8080_8080_8080
         /// Nonzero when some byte of `word` is zero.
         func zeroByte(_ word: UInt64) -> UInt64 { (word &- ones) & ~word & high }
+        /// A high bit set in the bytes of `word` that are special (and possibly in bytes above one).
+        @inline(__always) func specialBytes(_ word: UInt64) -> UInt64 {
+            let control = (word &- ones &* 0x20) & ~word & high  // some byte < 0x20
+            return control | zeroByte(word ^ (ones &* 0x26)) | zeroByte(word ^ (ones &* 0x3C))
+                | zeroByte(word ^ (ones &* 0x3E)) | zeroByte(word ^ (ones &* 0x22)) | zeroByte(word ^ (ones &* 0xEF))
+        }
         while index &+ 32 <= end, !blockHasSpecialByte(base + index) { index &+= 32 }
         while index &+ 8 <= end {
-            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            let control = (word &- ones &* 0x20) & ~word & high  // some byte < 0x20
-            let special =
-                control | zeroByte(word ^ (ones &* 0x26)) | zeroByte(word ^ (ones &* 0x3C))
-                | zeroByte(word ^ (ones &* 0x3E)) | zeroByte(word ^ (ones &* 0x22)) | zeroByte(word ^ (ones &* 0xEF))
+            let special = specialBytes(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
             // The lowest flagged byte is exact (a borrow only moves toward higher bytes).
             if special != 0 { return index &+ special.trailingZeroBitCount >> 3 }
             index &+= 8
@@ -73,11 +75,7 @@ enum HTMLWriter {
         // already handled), so no byte-by-byte loop.
         guard index < end, end >= 8 else { return index }
         let start = end &- 8
-        let word = UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self)
-        let control = (word &- ones &* 0x20) & ~word & high
-        var special =
-            control | zeroByte(word ^ (ones &* 0x26)) | zeroByte(word ^ (ones &* 0x3C))
-            | zeroByte(word ^ (ones &* 0x3E)) | zeroByte(word ^ (ones &* 0x22)) | zeroByte(word ^ (ones &* 0xEF))
+        var special = specialBytes(UnsafeRawPointer(base + start).loadUnaligned(as: UInt64.self))
         special &= ~0 << UInt64((index &- start) &* 8)
         return special == 0 ? end : start &+ special.trailingZeroBitCount >> 3
     }
