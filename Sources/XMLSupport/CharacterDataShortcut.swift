@@ -180,7 +180,9 @@ struct CharacterDataShortcut {
                 index = base.distance(to: close.assumingMemoryBound(to: UInt8.self)) + 1
                 continue
             }
-            guard let run = Self.scanText(base, from: start, to: end) else { return }  // no "<": truncated
+            // No "<" before the region's end: the document is cut short, or a comment, section or
+            // instruction follows the text (it then stays for libxml2).
+            guard let run = Self.scanText(base, from: start, to: end) else { return }
             index = run.end
             if let lineFeeds = run.lineFeeds, run.end - start >= Self.minimumContentBytes {
                 sections.append(Section(textRun: start..<run.end, lineFeeds: lineFeeds, hasReferences: run.hasReferences))
@@ -366,8 +368,8 @@ struct CharacterDataShortcut {
 
     /// The number of line feeds in `content`, or nil when it holds a carriage return or a character XML forbids.
     ///
-    /// Eight bytes at a time: a word with no byte below 0x20 and no 0xEF (the lead byte of U+FFFE and U+FFFF)
-    /// needs no closer look.
+    /// 32 bytes, then eight, at a time: bytes with none below 0x20 and no 0xEF (the lead byte of U+FFFE and
+    /// U+FFFF) need no closer look.
     static func lineFeedsIfPlain(_ content: UnsafeBufferPointer<UInt8>) -> Int? {
         guard let base = content.baseAddress else { return 0 }
         let count = content.count
